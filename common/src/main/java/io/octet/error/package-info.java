@@ -1,0 +1,2 @@
+/** User-facing errors: {@link io.octet.error.QuantException} and its factory. */
+package io.octet.error;
