@@ -105,11 +105,21 @@ public final class TypeProbe {
     return out;
   }
 
+  /** ONNX Runtime's Java enum has its own numbering; map by name to ONNX's type numbers. */
+  static int onnxNumber(TensorInfo.OnnxTensorType t) {
+    String name = t.name().substring("ONNX_TENSOR_ELEMENT_DATA_TYPE_".length());
+    try {
+      return ai.onnx.proto.OnnxMl.TensorProto.DataType.valueOf(name).getNumber();
+    } catch (IllegalArgumentException e) {
+      return 0;
+    }
+  }
+
   private static void collect(Map<String, NodeInfo> infos, Map<String, TensorType> out) {
     Map<String, TensorType> m = new HashMap<>();
     for (Map.Entry<String, NodeInfo> e : infos.entrySet()) {
       if (e.getValue().getInfo() instanceof TensorInfo ti) {
-        m.put(e.getKey(), new TensorType(ti.onnxType.value, ti.getShape()));
+        m.put(e.getKey(), new TensorType(onnxNumber(ti.onnxType), ti.getShape()));
       }
     }
     out.putAll(m);

@@ -1,0 +1,362 @@
+package io.octet.quant;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+import io.octet.calib.CalibrationMethod;
+import io.octet.calib.QuantType;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything the engine needs to decide what to quantize and how: the {@code quantization} section
+ * of a model's config. Defaults live in {@code reference.conf} only; {@link #defaults()} reads
+ * them.
+ *
+ * @param mode static, dynamic, fp16 or weight-only-int4
+ * @param method how activation clipping ranges are chosen from the histograms
+ * @param percentile the percentile for {@link CalibrationMethod#PERCENTILE}, in (0, 100]
+ * @param activationType int8 or uint8 activations (uint8 runs faster on x86 without VNNI)
+ * @param activationSymmetric symmetric activation ranges around zero
+ * @param perChannel per-output-channel weight scales (else per-tensor)
+ * @param opTypes operator types quantized in static mode
+ * @param includeNodes when not empty, only these nodes are quantized
+ * @param excludeNodes nodes never quantized
+ * @param excludeOpTypes operator types never quantized
+ * @param tensorOverrides per-tensor exceptions, by tensor name
+ * @param quantizeEmbeddings store Gather tables (embeddings) as 8-bit, dequantized after the lookup
+ * @param int4BlockSize block size along K for weight-only int4 (power of two, >= 16)
+ * @param int4Symmetric symmetric int4 blocks (zero point 8) instead of per-block zero points
+ * @param fp16KeepOpTypes operator types kept in FP32 in fp16 mode (numerically fragile ops)
+ */
+public record QuantOptions(
+    QuantMode mode,
+    CalibrationMethod method,
+    double percentile,
+    QuantType activationType,
+    boolean activationSymmetric,
+    boolean perChannel,
+    List<String> opTypes,
+    List<String> includeNodes,
+    List<String> excludeNodes,
+    List<String> excludeOpTypes,
+    Map<String, TensorOverride> tensorOverrides,
+    boolean quantizeEmbeddings,
+    int int4BlockSize,
+    boolean int4Symmetric,
+    List<String> fp16KeepOpTypes) {
+
+  /** Copies collections and validates ranges. */
+  public QuantOptions {
+    opTypes = List.copyOf(opTypes);
+    includeNodes = List.copyOf(includeNodes);
+    excludeNodes = List.copyOf(excludeNodes);
+    excludeOpTypes = List.copyOf(excludeOpTypes);
+    tensorOverrides = Map.copyOf(tensorOverrides);
+    fp16KeepOpTypes = List.copyOf(fp16KeepOpTypes);
+    if (!(percentile > 0 && percentile <= 100)) {
+      throw new IllegalArgumentException("Percentile must be in (0, 100], got: " + percentile);
+    }
+    if (int4BlockSize < 16 || Integer.bitCount(int4BlockSize) != 1) {
+      throw new IllegalArgumentException(
+          "int4 block size must be a power of two >= 16, got: " + int4BlockSize);
+    }
+  }
+
+  /**
+   * Reads the {@code quantization} section (already merged with its defaults).
+   *
+   * @param c a config whose root holds the quantization keys
+   * @return the options
+   */
+  public static QuantOptions fromConfig(Config c) {
+    Map<String, TensorOverride> overrides = new LinkedHashMap<>();
+    Config ov = c.getConfig("tensor-overrides");
+    for (Map.Entry<String, ConfigValue> e : ov.root().entrySet()) {
+      Config t = ov.getConfig(com.typesafe.config.ConfigUtil.joinPath(e.getKey()));
+      overrides.put(e.getKey(), overrideFrom(t));
+    }
+    return new QuantOptions(
+        QuantMode.fromConfig(c.getString("mode")),
+        CalibrationMethod.fromConfig(c.getString("method")),
+        c.getDouble("percentile"),
+        QuantType.fromConfig(c.getString("activation-type")),
+        c.getBoolean("activation-symmetric"),
+        c.getBoolean("per-channel"),
+        c.getStringList("op-types"),
+        c.getStringList("include-nodes"),
+        c.getStringList("exclude-nodes"),
+        c.getStringList("exclude-op-types"),
+        overrides,
+        c.getBoolean("quantize-embeddings"),
+        c.getInt("int4.block-size"),
+        c.getBoolean("int4.symmetric"),
+        c.getStringList("fp16.keep-fp32-op-types"));
+  }
+
+  private static TensorOverride overrideFrom(Config t) {
+    Float lo = null;
+    Float hi = null;
+    if (t.hasPath("range")) {
+      List<Double> r = t.getDoubleList("range");
+      if (r.size() != 2) {
+        throw new IllegalArgumentException("range must be [lo, hi], got " + r);
+      }
+      lo = r.get(0).floatValue();
+      hi = r.get(1).floatValue();
+    }
+    return new TensorOverride(
+        t.hasPath("method") ? CalibrationMethod.fromConfig(t.getString("method")) : null,
+        t.hasPath("percentile") ? t.getDouble("percentile") : null,
+        lo,
+        hi,
+        t.hasPath("symmetric") ? t.getBoolean("symmetric") : null,
+        t.hasPath("activation-type") ? QuantType.fromConfig(t.getString("activation-type")) : null);
+  }
+
+  /**
+   * The defaults from {@code reference.conf} ({@code octet.quantization}).
+   *
+   * @return the default options
+   */
+  public static QuantOptions defaults() {
+    return fromConfig(ConfigFactory.defaultReference().getConfig("octet.quantization"));
+  }
+
+  /**
+   * Returns true when the node may be quantized under the include/exclude lists.
+   *
+   * @param nodeName the node's name
+   * @param opType its operator type
+   * @return whether it is eligible
+   */
+  public boolean allows(String nodeName, String opType) {
+    if (excludeNodes.contains(nodeName) || excludeOpTypes.contains(opType)) {
+      return false;
+    }
+    return includeNodes.isEmpty() || includeNodes.contains(nodeName);
+  }
+
+  /**
+   * Returns a copy with another mode.
+   *
+   * @param m the mode
+   * @return the copy
+   */
+  public QuantOptions withMode(QuantMode m) {
+    return new QuantOptions(
+        m,
+        method,
+        percentile,
+        activationType,
+        activationSymmetric,
+        perChannel,
+        opTypes,
+        includeNodes,
+        excludeNodes,
+        excludeOpTypes,
+        tensorOverrides,
+        quantizeEmbeddings,
+        int4BlockSize,
+        int4Symmetric,
+        fp16KeepOpTypes);
+  }
+
+  /**
+   * Returns a copy with another calibration method.
+   *
+   * @param m the method
+   * @return the copy
+   */
+  public QuantOptions withMethod(CalibrationMethod m) {
+    return new QuantOptions(
+        mode,
+        m,
+        percentile,
+        activationType,
+        activationSymmetric,
+        perChannel,
+        opTypes,
+        includeNodes,
+        excludeNodes,
+        excludeOpTypes,
+        tensorOverrides,
+        quantizeEmbeddings,
+        int4BlockSize,
+        int4Symmetric,
+        fp16KeepOpTypes);
+  }
+
+  /**
+   * Returns a copy with other op types.
+   *
+   * @param ops the operator types to quantize
+   * @return the copy
+   */
+  public QuantOptions withOpTypes(List<String> ops) {
+    return new QuantOptions(
+        mode,
+        method,
+        percentile,
+        activationType,
+        activationSymmetric,
+        perChannel,
+        ops,
+        includeNodes,
+        excludeNodes,
+        excludeOpTypes,
+        tensorOverrides,
+        quantizeEmbeddings,
+        int4BlockSize,
+        int4Symmetric,
+        fp16KeepOpTypes);
+  }
+
+  /**
+   * Returns a copy with another exclusion list.
+   *
+   * @param nodes nodes never quantized
+   * @return the copy
+   */
+  public QuantOptions withExcludeNodes(List<String> nodes) {
+    return new QuantOptions(
+        mode,
+        method,
+        percentile,
+        activationType,
+        activationSymmetric,
+        perChannel,
+        opTypes,
+        includeNodes,
+        nodes,
+        excludeOpTypes,
+        tensorOverrides,
+        quantizeEmbeddings,
+        int4BlockSize,
+        int4Symmetric,
+        fp16KeepOpTypes);
+  }
+
+  /**
+   * Returns a copy with another activation type and symmetry.
+   *
+   * @param type int8 or uint8
+   * @param symmetric symmetric ranges
+   * @return the copy
+   */
+  public QuantOptions withActivations(QuantType type, boolean symmetric) {
+    return new QuantOptions(
+        mode,
+        method,
+        percentile,
+        type,
+        symmetric,
+        perChannel,
+        opTypes,
+        includeNodes,
+        excludeNodes,
+        excludeOpTypes,
+        tensorOverrides,
+        quantizeEmbeddings,
+        int4BlockSize,
+        int4Symmetric,
+        fp16KeepOpTypes);
+  }
+
+  /**
+   * Returns a copy with per-channel weights on or off.
+   *
+   * @param on per-channel weights
+   * @return the copy
+   */
+  public QuantOptions withPerChannel(boolean on) {
+    return new QuantOptions(
+        mode,
+        method,
+        percentile,
+        activationType,
+        activationSymmetric,
+        on,
+        opTypes,
+        includeNodes,
+        excludeNodes,
+        excludeOpTypes,
+        tensorOverrides,
+        quantizeEmbeddings,
+        int4BlockSize,
+        int4Symmetric,
+        fp16KeepOpTypes);
+  }
+
+  /**
+   * Returns a copy with embeddings quantization on or off.
+   *
+   * @param on quantize Gather tables
+   * @return the copy
+   */
+  public QuantOptions withQuantizeEmbeddings(boolean on) {
+    return new QuantOptions(
+        mode,
+        method,
+        percentile,
+        activationType,
+        activationSymmetric,
+        perChannel,
+        opTypes,
+        includeNodes,
+        excludeNodes,
+        excludeOpTypes,
+        tensorOverrides,
+        on,
+        int4BlockSize,
+        int4Symmetric,
+        fp16KeepOpTypes);
+  }
+
+  /**
+   * Returns a copy with other tensor overrides.
+   *
+   * @param overrides per-tensor exceptions
+   * @return the copy
+   */
+  public QuantOptions withTensorOverrides(Map<String, TensorOverride> overrides) {
+    return new QuantOptions(
+        mode,
+        method,
+        percentile,
+        activationType,
+        activationSymmetric,
+        perChannel,
+        opTypes,
+        includeNodes,
+        excludeNodes,
+        excludeOpTypes,
+        overrides,
+        quantizeEmbeddings,
+        int4BlockSize,
+        int4Symmetric,
+        fp16KeepOpTypes);
+  }
+
+  /**
+   * Names of op types that only move values around, so their output can reuse the input's
+   * quantization parameters.
+   */
+  static final Set<String> RANGE_PRESERVING =
+      Set.of(
+          "Reshape",
+          "Transpose",
+          "Flatten",
+          "Squeeze",
+          "Unsqueeze",
+          "Gather",
+          "Slice",
+          "Identity",
+          "MaxPool",
+          "DepthToSpace",
+          "SpaceToDepth",
+          "Expand",
+          "Tile");
+}

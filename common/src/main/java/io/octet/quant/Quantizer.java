@@ -1,0 +1,134 @@
+package io.octet.quant;
+
+import io.octet.calib.CalibrationTable;
+import io.octet.calib.CalibrationTable.TensorCalibration;
+import io.octet.error.QuantErrors;
+import io.octet.histogram.Histogram;
+import io.octet.onnx.OnnxModel;
+import io.octet.quant.QuantPlan.ActivationQuant;
+import io.octet.quant.QuantPlan.Source;
+import io.octet.runtime.TypeProbe;
+import io.octet.runtime.TypeProbe.TensorType;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The engine's entry points, shared by the local command and the Spark jobs: prepare (analyse and
+ * augment), turn merged histograms into a calibration table, and quantize.
+ */
+public final class Quantizer {
+  private Quantizer() {}
+
+  /**
+   * What the driver computes once per model before calibration.
+   *
+   * @param fp32 the FP32 model
+   * @param types tensor types from ONNX Runtime
+   * @param plan the static quantization plan
+   * @param augmented the calibration model (null when nothing needs calibration)
+   */
+  public record Prepared(
+      OnnxModel fp32,
+      Map<String, TensorType> types,
+      QuantPlan plan,
+      ModelAugmenter.Augmented augmented) {}
+
+  /**
+   * Analyses a model for static quantization and builds its calibration model.
+   *
+   * @param fp32 the FP32 model
+   * @param opts the options
+   * @return the plan and the calibration model
+   */
+  public static Prepared prepare(OnnxModel fp32, QuantOptions opts) {
+    Map<String, TensorType> types = TypeProbe.probe(fp32);
+    QuantPlan plan = QuantPlanner.plan(fp32, types, opts);
+    if (plan.nodes().isEmpty()) {
+      throw QuantErrors.unsupported(
+          fp32.name(),
+          "no node can be quantized with op-types "
+              + opts.opTypes()
+              + " and the exclusions given"
+              + (plan.notes().isEmpty() ? "" : " (" + String.join("; ", plan.notes()) + ")"),
+          "Check quantization.op-types and the include/exclude lists.");
+    }
+    ModelAugmenter.Augmented aug =
+        plan.calibrationTensors().isEmpty()
+            ? null
+            : ModelAugmenter.augment(fp32, plan.calibrationTensors());
+    return new Prepared(fp32, types, plan, aug);
+  }
+
+  /**
+   * Chooses clipping ranges from merged histograms.
+   *
+   * @param modelName the model's name
+   * @param plan the plan the histograms were collected for
+   * @param histograms merged histograms by tensor name
+   * @param rows calibration rows seen
+   * @return the calibration table
+   * @throws io.octet.error.QuantException when a tensor saw no finite value
+   */
+  public static CalibrationTable calibrate(
+      String modelName, QuantPlan plan, Map<String, Histogram> histograms, long rows) {
+    if (rows == 0) {
+      throw QuantErrors.badData(
+          modelName, "the calibration dataset has no rows", "Point calibration.dataset at data.");
+    }
+    Map<String, TensorCalibration> out = new LinkedHashMap<>();
+    for (ActivationQuant a : plan.activations().values()) {
+      if (a.source() != Source.CALIBRATED) {
+        continue;
+      }
+      Histogram h = histograms.get(a.tensor());
+      if (h == null) {
+        throw new IllegalArgumentException("No histogram for tensor '" + a.tensor() + "'");
+      }
+      if (h.isEmpty()) {
+        throw QuantErrors.nonFinite(modelName, a.tensor(), h.nonFiniteCount(), h.nonFiniteCount());
+      }
+      out.put(
+          a.tensor(),
+          TensorCalibration.of(a.tensor(), h, a.method(), a.percentile(), a.type(), a.symmetric()));
+    }
+    return new CalibrationTable(modelName, rows, out);
+  }
+
+  /**
+   * Quantizes a model in the configured mode.
+   *
+   * @param fp32 the FP32 model
+   * @param opts the options
+   * @param prepared the result of {@link #prepare} (static and fp16 modes), else null
+   * @param table the calibration table (static mode), else null
+   * @param metadata provenance entries for metadata_props
+   * @return the quantized model
+   */
+  public static OnnxModel quantize(
+      OnnxModel fp32,
+      QuantOptions opts,
+      Prepared prepared,
+      CalibrationTable table,
+      Map<String, String> metadata) {
+    Map<String, String> meta = new LinkedHashMap<>(metadata);
+    meta.put("mode", opts.mode().configName());
+    return switch (opts.mode()) {
+      case STATIC -> {
+        if (prepared == null || table == null) {
+          throw new IllegalArgumentException(
+              "Static quantization needs a plan and a calibration table");
+        }
+        meta.put("method", opts.method().configName());
+        OnnxModel q =
+            QdqQuantizer.quantize(
+                fp32, prepared.plan(), QdqQuantizer.resolve(prepared.plan(), table.params()), meta);
+        yield opts.quantizeEmbeddings() ? EmbeddingQuantizer.quantize(q, opts) : q;
+      }
+      case DYNAMIC -> DynamicQuantizer.quantize(fp32, opts, meta);
+      case FP16 ->
+          Fp16Converter.convert(
+              fp32, prepared != null ? prepared.types() : TypeProbe.probe(fp32), opts, meta);
+      case WEIGHT_ONLY_INT4 -> Int4WeightQuantizer.quantize(fp32, opts, meta);
+    };
+  }
+}
