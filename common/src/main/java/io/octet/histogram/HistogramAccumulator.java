@@ -166,6 +166,8 @@ public final class HistogramAccumulator implements Serializable {
     fit(newMin, newMax, level);
 
     // Pass 2: bin. x * 2^-level is exact in double, so floor() is the exact grid index.
+    // Math.floor is an intrinsic here; a truncate-and-correct floor measured faster in an isolated
+    // loop but 40% slower inside this method (JMH A/B on JDK 17), so it stays.
     final long[] w = window;
     final double s = inverseWidth;
     final long b = base;

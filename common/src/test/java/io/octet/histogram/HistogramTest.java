@@ -33,7 +33,7 @@ class HistogramTest {
   void levelIsTheSmallestThatFitsAndCountsAreExact() {
     SplittableRandom rnd = new SplittableRandom(1);
     float[][] sets = {
-      TestData.gaussian(rnd, 50_000, 0, 1),
+      TestData.gaussian(rnd, 20_000, 0, 1),
       TestData.uniform(rnd, 20_000, 1000, 1001),
       TestData.uniform(rnd, 20_000, -1e-20, 3e-20),
       TestData.laplace(rnd, 20_000, 1e5),
