@@ -135,9 +135,9 @@ public final class RangeSelector {
    * O(1): each candidate costs O(nq). The threshold is the upper edge of the first candidate with
    * the smallest KL, capped at {@code max|x|}; with no more bins than levels it is {@code max|x|}.
    *
-   * <p>Like every KL calibrator, this is sensitive to a spike of exact zeros (ReLU outputs): the
-   * spike shares the first quantized level with its neighbour bins, which favours narrow ranges
-   * (about 2 sigma for a rectified Gaussian). MSE or percentile suit such tensors better.
+   * <p>The first bin (which holds exact zeros) is left out of p and q: zero is exact in any range,
+   * and a ReLU spike of zeros would otherwise pull every KL calibrator to a narrow range (about 2
+   * sigma for a rectified Gaussian).
    */
   static float entropyThreshold(Histogram h, RangeOptions o) {
     Histogram abs = h.foldAbsolute();
@@ -156,9 +156,17 @@ public final class RangeSelector {
     for (int i = 0; i < abs.spanBins(); i++) {
       c[(int) ((abs.firstBin() + i) >> shift)] += abs.count(i);
     }
+    // The first bin holds the exact zeros (ReLU outputs, padding, masked attention). Zero is
+    // exactly representable whatever the range (the zero point), so those values lose nothing to
+    // quantization; left in, their spike shares the first quantized level with its neighbours and
+    // drags the KL optimum down to a narrow range that clips real signal. Leave them out.
+    c[0] = 0;
+    if (java.util.Arrays.stream(c).allMatch(x -> x == 0)) {
+      return absMax;
+    }
     double width = abs.binWidth() * Math.scalb(1.0, shift);
 
-    double total = abs.totalCount();
+    double total = java.util.Arrays.stream(c).sum();
     long[] cum = new long[n + 1];
     int[] nonZero = new int[n + 1];
     double[] cLogC = new double[n + 1];
