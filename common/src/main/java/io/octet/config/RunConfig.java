@@ -1,0 +1,47 @@
+package io.octet.config;
+
+import com.typesafe.config.Config;
+
+/**
+ * Run-wide settings (the {@code run} section).
+ *
+ * @param parallelModels models processed at the same time
+ * @param force re-quantize models whose inputs are unchanged
+ * @param failOnModelError exit non-zero when a model fails or misses its gate
+ * @param datasetFingerprint "content" or "listing"
+ * @param scratchDir local scratch directory
+ */
+public record RunConfig(
+    int parallelModels,
+    boolean force,
+    boolean failOnModelError,
+    String datasetFingerprint,
+    String scratchDir) {
+  /** Validates ranges. */
+  public RunConfig {
+    if (parallelModels < 1) {
+      throw new IllegalArgumentException("run.parallel-models must be >= 1, got " + parallelModels);
+    }
+    if (!datasetFingerprint.equals("content") && !datasetFingerprint.equals("listing")) {
+      throw new IllegalArgumentException(
+          "run.dataset-fingerprint must be content or listing, got " + datasetFingerprint);
+    }
+  }
+
+  /**
+   * Reads the section.
+   *
+   * @param c the run section
+   * @return the record
+   */
+  public static RunConfig fromConfig(Config c) {
+    return new RunConfig(
+        c.getInt("parallel-models"),
+        c.getBoolean("force"),
+        c.getBoolean("fail-on-model-error"),
+        c.getString("dataset-fingerprint"),
+        c.getString("scratch-dir").isEmpty()
+            ? System.getProperty("java.io.tmpdir")
+            : c.getString("scratch-dir"));
+  }
+}

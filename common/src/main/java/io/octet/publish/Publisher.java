@@ -1,0 +1,233 @@
+package io.octet.publish;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.octet.error.QuantErrors;
+import io.octet.storage.ObjectStore;
+import io.octet.storage.Uris;
+import io.octet.util.Hashing;
+import io.octet.util.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a model's artifacts to {@code <warehouse>/<model>/<version>/<run-id>/}, then {@code
+ * manifest.json} (created only if absent), verifies what landed against the manifest, and only
+ * then, for a model that passed, replaces {@code <warehouse>/<model>/latest}.
+ *
+ * <p>A reader that follows {@code latest} finds a manifest, and a manifest is only written after
+ * every artifact it lists; a run killed at any point leaves {@code latest} on the previous good
+ * run, and its half-written prefix (no manifest) is never referenced.
+ */
+public final class Publisher {
+  /** Format tag of manifest.json. */
+  public static final String MANIFEST_FORMAT = "octet-manifest/1";
+
+  /** Format tag of the latest pointer. */
+  public static final String LATEST_FORMAT = "octet-latest/1";
+
+  private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+
+  private final ObjectStore store;
+  private final String warehouse;
+
+  /**
+   * Creates a publisher.
+   *
+   * @param store the storage
+   * @param warehouse the warehouse root URI
+   */
+  public Publisher(ObjectStore store, String warehouse) {
+    this.store = store;
+    this.warehouse = Uris.normalize(warehouse);
+  }
+
+  /**
+   * Returns the warehouse root.
+   *
+   * @return the normalized URI
+   */
+  public String warehouse() {
+    return warehouse;
+  }
+
+  /**
+   * Returns a run's artifact prefix for a model.
+   *
+   * @param model the model name
+   * @param version the version
+   * @param runId the run id
+   * @return the prefix URI
+   */
+  public String runPrefix(String model, String version, String runId) {
+    return Uris.join(warehouse, model, version, runId);
+  }
+
+  /**
+   * A file to publish.
+   *
+   * @param name its name under the run prefix
+   * @param local the local file
+   */
+  public record Artifact(String name, Path local) {}
+
+  /**
+   * Where {@code latest} points.
+   *
+   * @param runId the run that passed last
+   * @param version its version
+   * @param manifest the manifest URI
+   * @param inputsHash the hash of that run's inputs (model, data, config)
+   */
+  public record Latest(String runId, String version, String manifest, String inputsHash) {}
+
+  /**
+   * The outcome of a publish.
+   *
+   * @param prefix the run prefix
+   * @param manifest the manifest URI
+   * @param promoted whether {@code latest} now points at this run
+   */
+  public record Result(String prefix, String manifest, boolean promoted) {}
+
+  /**
+   * Reads a model's {@code latest} pointer.
+   *
+   * @param model the model name
+   * @return the pointer, if the model was ever promoted
+   */
+  public Optional<Latest> latest(String model) {
+    String uri = Uris.join(warehouse, model, "latest");
+    if (!store.exists(uri)) {
+      return Optional.empty();
+    }
+    JsonNode n = Json.parse(store.readBytes(uri), uri);
+    return Optional.of(
+        new Latest(
+            n.path("run-id").asText(),
+            n.path("version").asText(),
+            Uris.join(warehouse, n.path("manifest").asText()),
+            n.path("inputs-hash").asText()));
+  }
+
+  /**
+   * Publishes a run's artifacts for one model.
+   *
+   * @param model the model name
+   * @param version the version
+   * @param runId the run id
+   * @param artifacts the files
+   * @param body manifest content supplied by the caller (config, metrics, versions...); the
+   *     publisher adds format, identity, artifacts with checksums and the inputs hash
+   * @param inputsHash hash of the run's inputs, compared by later runs to skip unchanged models
+   * @param promote move {@code latest} here (the model passed its gate)
+   * @return where it went
+   */
+  public Result publish(
+      String model,
+      String version,
+      String runId,
+      List<Artifact> artifacts,
+      ObjectNode body,
+      String inputsHash,
+      boolean promote) {
+    String prefix = runPrefix(model, version, runId);
+    String manifestUri = Uris.join(prefix, "manifest.json");
+    ObjectNode manifest = Json.object();
+    manifest.put("format", MANIFEST_FORMAT);
+    manifest.put("model", model);
+    manifest.put("version", version);
+    manifest.put("run-id", runId);
+    manifest.put("created", Instant.now().toString());
+    manifest.put("inputs-hash", inputsHash);
+    manifest.put("promoted", promote);
+    ArrayNode arr = manifest.putArray("artifacts");
+    for (Artifact a : artifacts) {
+      String dest = Uris.join(prefix, a.name());
+      store.upload(a.local(), dest);
+      ObjectNode o = arr.addObject();
+      o.put("name", a.name());
+      o.put("size", fileSize(a.local()));
+      o.put("sha256", Hashing.sha256(open(a.local())));
+    }
+    manifest.setAll(body);
+    byte[] bytes = Json.bytes(manifest);
+    if (!store.createIfAbsent(manifestUri, bytes)) {
+      throw QuantErrors.storage(
+          manifestUri,
+          "publishing (a manifest already exists for this run; run ids are unique, so another"
+              + " writer used the same one)",
+          null);
+    }
+    verify(manifestUri, prefix, bytes);
+    if (promote) {
+      ObjectNode latest = Json.object();
+      latest.put("format", LATEST_FORMAT);
+      latest.put("run-id", runId);
+      latest.put("version", version);
+      latest.put("manifest", Uris.relativize(warehouse, manifestUri));
+      latest.put("inputs-hash", inputsHash);
+      store.writeBytes(Uris.join(warehouse, model, "latest"), Json.bytes(latest));
+      LOG.info("Promoted {} to {}/{}", model, version, runId);
+    }
+    return new Result(prefix, manifestUri, promote);
+  }
+
+  /**
+   * Checks that the manifest and every artifact it lists are in place with the recorded size and
+   * checksum. Called before {@code latest} moves.
+   *
+   * @param manifestUri the manifest
+   * @param prefix the run prefix
+   * @param expected the manifest bytes that were written
+   */
+  void verify(String manifestUri, String prefix, byte[] expected) {
+    byte[] got = store.readBytes(manifestUri);
+    if (!java.util.Arrays.equals(got, expected)) {
+      throw QuantErrors.storage(manifestUri, "verifying (the stored manifest differs)", null);
+    }
+    JsonNode m = Json.parse(got, manifestUri);
+    List<String> problems = new ArrayList<>();
+    for (JsonNode a : m.path("artifacts")) {
+      String uri = Uris.join(prefix, a.path("name").asText());
+      if (!store.exists(uri)) {
+        problems.add(a.path("name").asText() + " is missing");
+        continue;
+      }
+      if (store.size(uri) != a.path("size").asLong()) {
+        problems.add(a.path("name").asText() + " has the wrong size");
+        continue;
+      }
+      if (!Hashing.sha256(store.open(uri)).equals(a.path("sha256").asText())) {
+        problems.add(a.path("name").asText() + " has the wrong checksum");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw QuantErrors.storage(
+          manifestUri, "verifying artifacts: " + String.join(", ", problems), null);
+    }
+  }
+
+  private static long fileSize(Path p) {
+    try {
+      return Files.size(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static java.io.InputStream open(Path p) {
+    try {
+      return Files.newInputStream(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
