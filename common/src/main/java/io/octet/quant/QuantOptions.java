@@ -46,7 +46,8 @@ public record QuantOptions(
     boolean quantizeEmbeddings,
     int int4BlockSize,
     boolean int4Symmetric,
-    List<String> fp16KeepOpTypes) {
+    List<String> fp16KeepOpTypes)
+    implements java.io.Serializable {
 
   /** Copies collections and validates ranges. */
   public QuantOptions {

@@ -20,7 +20,8 @@ public record TensorOverride(
     Float lo,
     Float hi,
     Boolean symmetric,
-    QuantType activationType) {
+    QuantType activationType)
+    implements java.io.Serializable {
 
   /** Validates that a fixed range is complete and ordered. */
   public TensorOverride {

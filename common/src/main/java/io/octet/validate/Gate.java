@@ -22,7 +22,8 @@ public record Gate(
     double minSqnrDb,
     double maxAccuracyDropPoints,
     double minTop1Agreement,
-    double maxLatencyRatio) {
+    double maxLatencyRatio)
+    implements java.io.Serializable {
 
   /** A gate that checks nothing. */
   public static final Gate NONE =

@@ -52,31 +52,64 @@ public final class OutputComparer {
    * @param acc where the per-row figures go
    */
   public void compare(InputBatch batch, MetricsAccumulator acc) {
-    float[][] a = run(fp32, batch, "running the FP32 model");
-    float[][] b = run(int8, batch, "running the INT8 model");
-    List<Sample> rows = batch.rows();
-    for (int i = 0; i < rows.size(); i++) {
-      acc.add(a[i], b[i], rows.get(i).label());
+    compare(batch, acc, java.util.List.of(), null);
+  }
+
+  /**
+   * Compares one batch, and the outputs of quantized nodes when asked.
+   *
+   * @param batch the inputs
+   * @param acc where the per-row figures go
+   * @param nodeOutputs intermediate tensors both models expose as outputs (may be empty)
+   * @param nodes where per-node SQNR goes (null when nodeOutputs is empty)
+   */
+  public void compare(
+      InputBatch batch,
+      MetricsAccumulator acc,
+      java.util.List<String> nodeOutputs,
+      NodeSqnr nodes) {
+    Set<String> wanted = new java.util.LinkedHashSet<>();
+    wanted.add(output);
+    wanted.addAll(nodeOutputs);
+    try (OrtSession.Result ra = run(fp32, batch, wanted, "running the FP32 model");
+        OrtSession.Result rb = run(int8, batch, wanted, "running the INT8 model")) {
+      float[][] a = rows(ra, batch);
+      float[][] b = rows(rb, batch);
+      List<Sample> rows = batch.rows();
+      for (int i = 0; i < rows.size(); i++) {
+        acc.add(a[i], b[i], rows.get(i).label());
+      }
+      for (String t : nodeOutputs) {
+        nodes.add(t, buffer(ra, t), buffer(rb, t));
+      }
     }
   }
 
-  private float[][] run(OrtSession s, InputBatch batch, String what) {
-    try (OrtSession.Result r = s.run(batch.tensorsFor(s.getInputNames()), Set.of(output))) {
-      OnnxTensor t = (OnnxTensor) r.get(output).orElseThrow();
-      long[] shape = t.getInfo().getShape();
-      FloatBuffer fb = t.getFloatBuffer();
-      int n = batch.size();
-      int perRow = fb.remaining() / n;
-      float[][] rows = new float[n][];
-      for (int i = 0; i < n; i++) {
-        float[] row = new float[perRow];
-        fb.get(row);
-        rows[i] = opts.pooling() == Pooling.MEAN ? meanPool(row, shape, batch.rows().get(i)) : row;
-      }
-      return rows;
+  private OrtSession.Result run(OrtSession s, InputBatch batch, Set<String> outputs, String what) {
+    try {
+      return s.run(batch.tensorsFor(s.getInputNames()), outputs);
     } catch (OrtException e) {
       throw QuantErrors.runtime(modelName, what + " for validation", e);
     }
+  }
+
+  private FloatBuffer buffer(OrtSession.Result r, String name) {
+    return ((OnnxTensor) r.get(name).orElseThrow()).getFloatBuffer();
+  }
+
+  private float[][] rows(OrtSession.Result r, InputBatch batch) {
+    OnnxTensor t = (OnnxTensor) r.get(output).orElseThrow();
+    long[] shape = t.getInfo().getShape();
+    FloatBuffer fb = t.getFloatBuffer();
+    int n = batch.size();
+    int perRow = fb.remaining() / n;
+    float[][] rows = new float[n][];
+    for (int i = 0; i < n; i++) {
+      float[] row = new float[perRow];
+      fb.get(row);
+      rows[i] = opts.pooling() == Pooling.MEAN ? meanPool(row, shape, batch.rows().get(i)) : row;
+    }
+    return rows;
   }
 
   private float[] meanPool(float[] row, long[] shape, Sample s) {

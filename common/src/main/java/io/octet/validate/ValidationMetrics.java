@@ -28,7 +28,8 @@ public record ValidationMetrics(
     double fp32Accuracy,
     double int8Accuracy,
     long labeledRows,
-    long nonFiniteRows) {
+    long nonFiniteRows)
+    implements java.io.Serializable {
 
   /**
    * INT8 accuracy minus FP32 accuracy, in percentage points (NaN without labels).

@@ -10,7 +10,8 @@ import com.typesafe.config.Config;
  * @param maskInput the input holding the attention mask for mean pooling
  * @param topK k for the top-k agreement
  */
-public record ValidationOptions(String output, Pooling pooling, String maskInput, int topK) {
+public record ValidationOptions(String output, Pooling pooling, String maskInput, int topK)
+    implements java.io.Serializable {
   /** Validates k. */
   public ValidationOptions {
     if (topK < 1) {
