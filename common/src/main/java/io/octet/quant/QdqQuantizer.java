@@ -133,9 +133,12 @@ public final class QdqQuantizer {
       for (String t : plan.activations().keySet()) {
         dqName.put(t, g.freshName(t + "_DequantizeLinear_Output"));
       }
-      Map<Integer, NodeQuant> byIndex = new HashMap<>();
+      // Nodes are matched by their first output, which is unique and survives opset upgrades
+      // that insert nodes before them.
+      List<NodeProto> original = graph.getNodeList();
+      Map<String, NodeQuant> byOutput = new HashMap<>();
       for (NodeQuant nq : plan.nodes()) {
-        byIndex.put(nq.nodeIndex(), nq);
+        byOutput.put(nq.firstOutput(), nq);
       }
       // Q/DQ for marked graph inputs and non-constant initializers go first.
       for (String t : plan.activations().keySet()) {
@@ -144,10 +147,8 @@ public final class QdqQuantizer {
         }
       }
       List<NodeProto> body = new ArrayList<>();
-      List<NodeProto> nodes = graph.getNodeList();
-      for (int i = 0; i < nodes.size(); i++) {
-        NodeProto n = nodes.get(i);
-        NodeQuant nq = byIndex.get(i);
+      for (NodeProto n : original) {
+        NodeQuant nq = n.getOutputCount() > 0 ? byOutput.get(n.getOutput(0)) : null;
         body.add(nq != null ? rewriteQuantized(n, nq) : rewritePreserving(n));
         for (String o : n.getOutputList()) {
           if (plan.activations().containsKey(o)) {

@@ -90,8 +90,9 @@ public record QuantPlan(
   /**
    * A node that runs quantized.
    *
-   * @param nodeIndex its index in the graph
+   * @param nodeIndex its index in the graph the plan was made for
    * @param nodeName its name (may be empty in the model)
+   * @param firstOutput its first output's name (unique, identifies the node)
    * @param opType its operator type
    * @param activationInputs input slots fed from Q/DQ activations
    * @param weights constant inputs quantized ahead of time
@@ -101,6 +102,7 @@ public record QuantPlan(
   public record NodeQuant(
       int nodeIndex,
       String nodeName,
+      String firstOutput,
       String opType,
       List<Integer> activationInputs,
       List<WeightQuant> weights,

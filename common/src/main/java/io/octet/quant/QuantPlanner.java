@@ -227,7 +227,7 @@ public final class QuantPlanner {
           markCalibrated(foldActivation(n.getOutput(0)));
         }
       }
-      return new NodeQuant(index, n.getName(), op, acts, weights, bias, biasWeight);
+      return new NodeQuant(index, n.getName(), n.getOutput(0), op, acts, weights, bias, biasWeight);
     }
 
     /** Follows a single Relu/Clip consumer, whose output range is the one worth quantizing. */

@@ -5,6 +5,7 @@ import io.octet.calib.CalibrationTable.TensorCalibration;
 import io.octet.error.QuantErrors;
 import io.octet.histogram.Histogram;
 import io.octet.onnx.OnnxModel;
+import io.octet.onnx.OpsetUpgrader;
 import io.octet.quant.QuantPlan.ActivationQuant;
 import io.octet.quant.QuantPlan.Source;
 import io.octet.runtime.TypeProbe;
@@ -22,7 +23,7 @@ public final class Quantizer {
   /**
    * What the driver computes once per model before calibration.
    *
-   * @param fp32 the FP32 model
+   * @param fp32 the FP32 model the plan refers to (upgraded to opset 13 when needed)
    * @param types tensor types from ONNX Runtime
    * @param plan the static quantization plan
    * @param augmented the calibration model (null when nothing needs calibration)
@@ -36,11 +37,18 @@ public final class Quantizer {
   /**
    * Analyses a model for static quantization and builds its calibration model.
    *
-   * @param fp32 the FP32 model
+   * @param original the FP32 model
    * @param opts the options
    * @return the plan and the calibration model
    */
-  public static Prepared prepare(OnnxModel fp32, QuantOptions opts) {
+  public static Prepared prepare(OnnxModel original, QuantOptions opts) {
+    // Per-channel QDQ needs opset 13; upgrade first so the plan names the nodes it will rewrite.
+    OnnxModel fp32 =
+        opts.mode() == QuantMode.STATIC
+                && opts.perChannel()
+                && original.opsetVersion(OnnxModel.DEFAULT_DOMAIN) < 13
+            ? OpsetUpgrader.upgradeTo13(original)
+            : original;
     Map<String, TensorType> types = TypeProbe.probe(fp32);
     QuantPlan plan = QuantPlanner.plan(fp32, types, opts);
     if (plan.nodes().isEmpty()) {
@@ -121,7 +129,10 @@ public final class Quantizer {
         meta.put("method", opts.method().configName());
         OnnxModel q =
             QdqQuantizer.quantize(
-                fp32, prepared.plan(), QdqQuantizer.resolve(prepared.plan(), table.params()), meta);
+                prepared.fp32(),
+                prepared.plan(),
+                QdqQuantizer.resolve(prepared.plan(), table.params()),
+                meta);
         yield opts.quantizeEmbeddings() ? EmbeddingQuantizer.quantize(q, opts) : q;
       }
       case DYNAMIC -> DynamicQuantizer.quantize(fp32, opts, meta);
