@@ -12,7 +12,8 @@ import java.util.Arrays;
  * @param shape the per-row shape without the batch dimension; at most one -1 (variable, inferred
  *     from the row's array length)
  */
-public record InputBinding(String input, String column, ElemType dtype, long[] shape) {
+public record InputBinding(String input, String column, ElemType dtype, long[] shape)
+    implements java.io.Serializable {
   /** Validates the names and the shape. */
   public InputBinding {
     if (input == null || input.isEmpty() || column == null || column.isEmpty()) {

@@ -14,7 +14,8 @@ import io.octet.validate.ValidationOptions;
  * @param compare what to compare and how
  * @param latencyRounds rounds of the FP32/INT8 latency comparison
  * @param latencyRows rows used for latency (0 = skip)
- * @param nodeSqnr measure per-node SQNR (sensitivity)
+ * @param latencyThreads intra-op threads for the latency comparison
+ * @param nodeSqnrRows rows per partition used for per-node SQNR (0 = off)
  * @param gate the pass/fail thresholds
  */
 public record ValidationConfig(
@@ -25,14 +26,22 @@ public record ValidationConfig(
     ValidationOptions compare,
     int latencyRounds,
     int latencyRows,
-    boolean nodeSqnr,
-    Gate gate) {
+    int latencyThreads,
+    int nodeSqnrRows,
+    Gate gate)
+    implements java.io.Serializable {
   /** Validates ranges. */
   public ValidationConfig {
-    if (partitions < 0 || batchSize < 1 || maxRows < 0 || latencyRounds < 1 || latencyRows < 0) {
+    if (partitions < 0
+        || batchSize < 1
+        || maxRows < 0
+        || latencyRounds < 1
+        || latencyRows < 0
+        || latencyThreads < 1
+        || nodeSqnrRows < 0) {
       throw new IllegalArgumentException(
-          "validation: partitions, max-rows and latency-rows must be >= 0, batch-size and"
-              + " latency-rounds >= 1");
+          "validation: partitions, max-rows, latency-rows and node-sqnr-rows must be >= 0,"
+              + " batch-size, latency-rounds and latency-threads >= 1");
     }
   }
 
@@ -51,7 +60,8 @@ public record ValidationConfig(
         ValidationOptions.fromConfig(c),
         c.getInt("latency-rounds"),
         c.getInt("latency-rows"),
-        c.getBoolean("node-sqnr"),
+        c.getInt("latency-threads"),
+        c.getInt("node-sqnr-rows"),
         Gate.fromConfig(c.getConfig("gate")));
   }
 }

@@ -1,0 +1,82 @@
+package io.octet.jobs;
+
+import io.octet.config.ModelConfig;
+import io.octet.config.RegistryConfig;
+import io.octet.jobs.cli.Args;
+import io.octet.jobs.pipeline.Fingerprints;
+import io.octet.jobs.pipeline.ModelPipeline;
+import io.octet.jobs.pipeline.Progress;
+import io.octet.jobs.pipeline.StageContext;
+import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.jobs.spark.SparkSessions;
+import io.octet.jobs.validate.ValidationOutcome;
+import io.octet.publish.RunIds;
+import io.octet.quant.QuantMode;
+import io.octet.storage.Uris;
+import io.octet.util.Hashing;
+import java.io.PrintStream;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+
+/** The single-stage commands (calibrate, quantize, validate, publish) for one model. */
+final class Stages {
+  private Stages() {}
+
+  static int run(Args a, RegistryConfig reg, PrintStream out) {
+    ModelConfig m = Main.model(reg, a.require("model"));
+    String runId;
+    if (a.command().equals("calibrate")) {
+      runId = a.options().getOrDefault("run-id", RunIds.next());
+    } else {
+      runId = a.require("run-id");
+    }
+    if (!RunIds.isValid(runId)) {
+      throw new Args.UsageException(
+          "--run-id '" + runId + "' is not a run id like 20261129T153000Z-3f9a1c.");
+    }
+    SparkSession spark =
+        SparkSessions.getOrCreate(
+            "octet-" + a.command() + "-" + m.name(), reg.spark(), reg.hadoop());
+    HadoopObjectStore store =
+        new HadoopObjectStore(spark.sparkContext().hadoopConfiguration(), reg.hadoop());
+    StageContext ctx = new StageContext(spark, reg, m, runId, store);
+    ModelPipeline p = new ModelPipeline(ctx, new Progress(out));
+    switch (a.command()) {
+      case "calibrate" -> {
+        if (m.quantization().mode() == QuantMode.STATIC) {
+          p.calibrate();
+        } else {
+          out.printf(
+              "[octet] %s uses mode %s: no calibration needed%n",
+              m.name(), m.quantization().mode().configName());
+        }
+        out.printf(
+            "[octet] run id %s (pass --run-id %s to quantize, validate and publish)%n",
+            runId, runId);
+        return 0;
+      }
+      case "quantize" -> {
+        p.quantize();
+        return 0;
+      }
+      case "validate" -> {
+        String staged = ctx.staged("model.int8.onnx");
+        String sha = Hashing.sha256(store.open(staged));
+        List<String> data =
+            store.exists(ctx.staged("model.int8.onnx.data"))
+                ? List.of("model.int8.onnx.data")
+                : List.of();
+        ValidationOutcome v = p.validate(sha, data);
+        return v.verdict().passed() ? 0 : 1;
+      }
+      case "publish" -> {
+        String vUri = ctx.staged("validation.json");
+        ValidationOutcome v = ValidationOutcome.fromJson(store.readBytes(vUri), vUri);
+        p.publish(v, Fingerprints.of(ctx));
+        store.delete(Uris.join(ctx.warehouse(), "_staging", runId, m.name()));
+        return v.verdict().passed() ? 0 : 1;
+      }
+      default -> throw new Args.UsageException("Unknown stage " + a.command());
+    }
+  }
+}

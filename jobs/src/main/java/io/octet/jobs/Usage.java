@@ -1,0 +1,33 @@
+package io.octet.jobs;
+
+/** The command-line help text. */
+final class Usage {
+  static final String TEXT =
+      """
+      usage: bin/octet <command> [options]
+
+        demo          [--dir octet-demo] [--warehouse octet-warehouse] [--models a,b] [--force]
+                      Prepare the bundled demo (MiniLM + Europarl, digits CNN) once and run the
+                      pipeline on it in local Spark; artifacts go to ./octet-warehouse.
+        run           --registry FILE|URI [--models a,b] [--force] [--run-id ID] [--set key=value ...]
+                      Calibrate, quantize, validate and publish every (or the selected) model.
+        calibrate|quantize|validate|publish
+                      --registry FILE|URI --model NAME [--run-id ID] [--set key=value ...]
+                      One stage for one model; stages hand over through
+                      <warehouse>/_staging/<run-id>/, so give later stages the run id the first
+                      one printed.
+        quantize-one  --model FP32.onnx --calibration DATA.parquet [--validation DATA.parquet]
+                      --out INT8.onnx [--method minmax|percentile|entropy|mse]
+                      [--mode static|dynamic|fp16|weight-only-int4] [--set key=value ...]
+                      Quantize one model file from data on disk, no registry needed.
+        prepare-demo  [--dir octet-demo]   Only prepare the demo data and registry.
+        help
+
+      --set key=value overrides any config key (see reference.conf), e.g.
+        --set calibration.partitions=8 --set warehouse=s3a://bucket/zoo
+      Exit codes: 0 all models passed or were unchanged, 1 a model failed or missed its gate,
+      2 usage or config error, 3 internal error.
+      """;
+
+  private Usage() {}
+}

@@ -1,0 +1,2 @@
+/** The calibrate stage: distributed activation statistics, merged exactly. */
+package io.octet.jobs.calibrate;

@@ -1,0 +1,274 @@
+package io.octet.jobs.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.octet.error.QuantException;
+import io.octet.jobs.calibrate.CalibrateSparkAction;
+import io.octet.jobs.quantize.ConfigHash;
+import io.octet.jobs.quantize.QuantizeSparkAction;
+import io.octet.jobs.quantize.QuantizeTask;
+import io.octet.jobs.validate.ValidateSparkAction;
+import io.octet.jobs.validate.ValidationOutcome;
+import io.octet.publish.Publisher;
+import io.octet.quant.QuantMode;
+import io.octet.storage.Uris;
+import io.octet.util.Hashing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One model through the stages: skip check, calibrate, quantize, validate, publish. Every failure
+ * is caught here and becomes a failed {@link ModelOutcome}, so other models carry on.
+ */
+public final class ModelPipeline {
+  private final StageContext ctx;
+  private final Progress progress;
+  private final Publisher publisher;
+  private final Map<String, ModelOutcome.Stage> stages = new LinkedHashMap<>();
+  private String currentStage = "load";
+
+  /**
+   * Creates the pipeline for one model.
+   *
+   * @param ctx the model's context
+   * @param progress where progress lines go
+   */
+  public ModelPipeline(StageContext ctx, Progress progress) {
+    this.ctx = ctx;
+    this.progress = progress;
+    this.publisher = new Publisher(ctx.store(), ctx.warehouse());
+  }
+
+  /**
+   * Runs every stage.
+   *
+   * @param force re-run even when the inputs are unchanged
+   * @return the outcome (never throws for model errors)
+   */
+  public ModelOutcome run(boolean force) {
+    var m = ctx.model();
+    try {
+      currentStage = "load";
+      Fingerprints.Inputs inputs = timed("inputs", () -> Fingerprints.of(ctx), -1);
+      Optional<Publisher.Latest> latest = publisher.latest(m.name());
+      if (!force && latest.isPresent() && latest.get().inputsHash().equals(inputs.combined())) {
+        progress.line(
+            m.name(), "skip", "unchanged since run %s (use --force to redo)", latest.get().runId());
+        return outcome(
+            ModelOutcome.SKIPPED,
+            null,
+            null,
+            Map.of(),
+            false,
+            "inputs unchanged since run " + latest.get().runId());
+      }
+      if (m.quantization().mode() == QuantMode.STATIC) {
+        calibrate();
+      }
+      QuantizeTask.Outcome q = quantize();
+      ValidationOutcome v = validate(q.sha256(), q.dataFiles());
+      Map<String, String> artifacts = publish(v, inputs);
+      boolean passed = v.verdict().passed();
+      return outcome(
+          passed ? ModelOutcome.PASSED : ModelOutcome.GATE_FAILED,
+          null,
+          v,
+          artifacts,
+          passed,
+          passed ? "" : String.join("; ", v.verdict().failures()));
+    } catch (Exception e) { // Spark also throws checked SparkExceptions undeclared
+      QuantException qe = Failures.userFacing(e);
+      String kind = qe != null ? qe.kind().name() : "INTERNAL";
+      String msg = qe != null ? qe.getMessage() : Failures.describe(e);
+      progress.line(m.name(), "FAILED", "%s: %s", currentStage, msg);
+      org.slf4j.LoggerFactory.getLogger(ModelPipeline.class)
+          .warn("Model {} failed in {}", m.name(), currentStage, e);
+      return outcome(
+          ModelOutcome.FAILED,
+          new ModelOutcome.Error(kind, currentStage, msg),
+          null,
+          Map.of(),
+          false,
+          msg);
+    } finally {
+      ctx.store().delete(Uris.join(ctx.warehouse(), "_staging", ctx.runId(), m.name()));
+    }
+  }
+
+  /** Runs the calibrate stage. */
+  public void calibrate() {
+    currentStage = "calibrate";
+    CalibrateSparkAction.Result r =
+        timedStage("calibrate", () -> new CalibrateSparkAction(ctx).execute());
+    stages.put("calibrate", new ModelOutcome.Stage(stages.get("calibrate").seconds(), r.rows()));
+    progress.line(
+        ctx.model().name(),
+        "calibrate",
+        "%d rows, %d partitions, %d tensors in %.1f s",
+        r.rows(),
+        r.partitions(),
+        r.table().tensors().size(),
+        stages.get("calibrate").seconds());
+  }
+
+  /**
+   * Runs the quantize stage.
+   *
+   * @return the staged model
+   */
+  public QuantizeTask.Outcome quantize() {
+    currentStage = "quantize";
+    QuantizeTask.Outcome q = timedStage("quantize", () -> new QuantizeSparkAction(ctx).execute());
+    progress.line(
+        ctx.model().name(),
+        "quantize",
+        "%s, %.1f MB in %.1f s",
+        ctx.model().quantization().mode().configName(),
+        q.bytes() / 1e6,
+        stages.get("quantize").seconds());
+    return q;
+  }
+
+  /**
+   * Runs the validate stage.
+   *
+   * @param int8Sha the staged model's hash
+   * @param dataFiles its external data files
+   * @return the outcome
+   */
+  public ValidationOutcome validate(String int8Sha, List<String> dataFiles) {
+    currentStage = "validate";
+    ValidationOutcome v =
+        timedStage("validate", () -> new ValidateSparkAction(ctx).execute(int8Sha, dataFiles));
+    stages.put(
+        "validate", new ModelOutcome.Stage(stages.get("validate").seconds(), v.metrics().rows()));
+    progress.line(
+        ctx.model().name(),
+        "validate",
+        "%d rows, mean cos %.4f, SQNR %.1f dB, %s%s in %.1f s",
+        v.metrics().rows(),
+        v.metrics().meanCosine(),
+        v.metrics().sqnrDb(),
+        v.latency() == null
+            ? ""
+            : String.format(java.util.Locale.ROOT, "%.2fx faster, ", v.latency().speedup()),
+        v.verdict().passed()
+            ? "gate passed"
+            : "GATE FAILED (" + String.join("; ", v.verdict().failures()) + ")",
+        stages.get("validate").seconds());
+    return v;
+  }
+
+  /**
+   * Publishes the staged artifacts; moves {@code latest} only when the gate passed.
+   *
+   * @param v the validation outcome
+   * @param inputs the inputs' hashes
+   * @return artifact paths relative to the warehouse
+   */
+  public Map<String, String> publish(ValidationOutcome v, Fingerprints.Inputs inputs) {
+    currentStage = "publish";
+    return timedStage("publish", () -> doPublish(v, inputs));
+  }
+
+  private Map<String, String> doPublish(ValidationOutcome v, Fingerprints.Inputs inputs) {
+    var m = ctx.model();
+    Path dir = ctx.scratch().resolve("publish");
+    List<Publisher.Artifact> artifacts = new ArrayList<>();
+    List<String> names = new ArrayList<>(List.of("model.int8.onnx"));
+    if (ctx.store().exists(ctx.staged("model.int8.onnx.data"))) {
+      names.add("model.int8.onnx.data");
+    }
+    if (m.quantization().mode() == QuantMode.STATIC) {
+      names.add("calibration.json");
+    }
+    names.add("validation.json");
+    for (String n : names) {
+      Path local = dir.resolve(n);
+      ctx.store().download(ctx.staged(n), local);
+      artifacts.add(new Publisher.Artifact(n, local));
+    }
+    Path report = dir.resolve("report.html");
+    Reports.writeModelReport(ctx, v, report);
+    artifacts.add(new Publisher.Artifact("report.html", report));
+    ObjectNode body = Manifests.body(ctx, v, inputs, stages);
+    Publisher.Result r =
+        publisher.publish(
+            m.name(),
+            m.version(),
+            ctx.runId(),
+            artifacts,
+            body,
+            inputs.combined(),
+            v.verdict().passed());
+    progress.line(
+        m.name(),
+        "publish",
+        "%s%s",
+        Uris.redact(r.prefix()),
+        r.promoted() ? " (latest)" : " (not promoted: gate failed)");
+    Map<String, String> out = new LinkedHashMap<>();
+    String rel = Uris.relativize(ctx.warehouse(), r.prefix());
+    out.put("prefix", rel + "/");
+    out.put("model", rel + "/model.int8.onnx");
+    if (names.contains("calibration.json")) {
+      out.put("calibration", rel + "/calibration.json");
+    }
+    out.put("validation", rel + "/validation.json");
+    out.put("report", rel + "/report.html");
+    out.put("manifest", Uris.relativize(ctx.warehouse(), r.manifest()));
+    return out;
+  }
+
+  private ModelOutcome outcome(
+      String status,
+      ModelOutcome.Error error,
+      ValidationOutcome v,
+      Map<String, String> artifacts,
+      boolean moved,
+      String note) {
+    var m = ctx.model();
+    long fp32Bytes = -1;
+    try {
+      fp32Bytes = Files.size(ctx.scratch().resolve("fp32").resolve(Uris.fileName(ctx.fp32Uri())));
+    } catch (java.io.IOException | RuntimeException e) {
+      // The model never downloaded (it is missing or unreadable); the error says so.
+    }
+    return new ModelOutcome(
+        m.name(),
+        m.version(),
+        status,
+        m.quantization().mode().configName(),
+        m.quantization().mode() == QuantMode.STATIC ? m.quantization().method().configName() : null,
+        error,
+        stages,
+        v,
+        fp32Bytes,
+        artifacts,
+        Redaction.config(ConfigHash.tree(m)),
+        m.validation().gate(),
+        moved,
+        note);
+  }
+
+  private <T> T timedStage(String name, java.util.function.Supplier<T> f) {
+    return timed(name, f, -1);
+  }
+
+  private <T> T timed(String name, java.util.function.Supplier<T> f, long rows) {
+    long t0 = System.nanoTime();
+    try {
+      return f.get();
+    } finally {
+      stages.put(name, new ModelOutcome.Stage((System.nanoTime() - t0) / 1e9, rows));
+    }
+  }
+
+  static String sha(Path p) {
+    return Hashing.sha256(StageContext.openLocal(p));
+  }
+}

@@ -1,0 +1,216 @@
+package io.octet.jobs.pipeline;
+
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import io.octet.config.InputBinding;
+import io.octet.config.ModelConfig;
+import io.octet.config.RegistryConfig;
+import io.octet.jobs.data.Bindings;
+import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.onnx.ExternalData;
+import io.octet.onnx.OnnxModel;
+import io.octet.onnx.OnnxModelIO;
+import io.octet.storage.Uris;
+import io.octet.util.Hashing;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Everything a stage needs about one model in one run: config, storage, the run's staging prefix
+ * ({@code <warehouse>/_staging/<run-id>/<model>/}) where stages hand artifacts to each other, and a
+ * local scratch directory. The FP32 model is downloaded once, lazily.
+ */
+public final class StageContext {
+  private final SparkSession spark;
+  private final RegistryConfig registry;
+  private final ModelConfig model;
+  private final String runId;
+  private final HadoopObjectStore store;
+  private final String warehouse;
+  private final Path scratch;
+  private OnnxModel fp32;
+  private String fp32Sha;
+  private List<String> fp32DataFiles;
+  private List<InputBinding> bindings;
+
+  /**
+   * Creates a context.
+   *
+   * @param spark the session
+   * @param registry the registry
+   * @param model the model
+   * @param runId the run id
+   * @param store storage
+   */
+  public StageContext(
+      SparkSession spark,
+      RegistryConfig registry,
+      ModelConfig model,
+      String runId,
+      HadoopObjectStore store) {
+    this.spark = spark;
+    this.registry = registry;
+    this.model = model;
+    this.runId = runId;
+    this.store = store;
+    this.warehouse = Uris.normalize(registry.warehouse());
+    try {
+      this.scratch =
+          Files.createDirectories(
+              Path.of(registry.run().scratchDir(), "octet-" + runId, model.name()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public RegistryConfig registry() {
+    return registry;
+  }
+
+  public ModelConfig model() {
+    return model;
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public HadoopObjectStore store() {
+    return store;
+  }
+
+  public String warehouse() {
+    return warehouse;
+  }
+
+  public Path scratch() {
+    return scratch;
+  }
+
+  /**
+   * Returns the URI of a file in this model's staging area.
+   *
+   * @param name the file name
+   * @return the URI
+   */
+  public String staged(String name) {
+    return Uris.join(warehouse, "_staging", runId, model.name(), name);
+  }
+
+  /**
+   * Returns the model URI as a fully qualified URI.
+   *
+   * @return the FP32 model URI
+   */
+  public String fp32Uri() {
+    return Uris.normalize(model.uri());
+  }
+
+  /**
+   * Downloads (once) and parses the FP32 model.
+   *
+   * @return the model, with external data resolvable from the scratch directory
+   */
+  public synchronized OnnxModel fp32() {
+    if (fp32 == null) {
+      Path dir = scratch.resolve("fp32");
+      Path local = dir.resolve(Uris.fileName(fp32Uri()));
+      store.download(fp32Uri(), local);
+      OnnxModel m = OnnxModelIO.read(local);
+      fp32DataFiles = externalFiles(m);
+      for (String f : fp32DataFiles) {
+        store.download(Uris.join(Uris.parent(fp32Uri()), f), dir.resolve(f));
+      }
+      fp32Sha = Hashing.sha256(openLocal(local));
+      fp32 = new OnnxModel(m.proto(), dir, model.name());
+    }
+    return fp32;
+  }
+
+  /**
+   * Returns the FP32 model file's SHA-256.
+   *
+   * @return the hash
+   */
+  public synchronized String fp32Sha() {
+    fp32();
+    return fp32Sha;
+  }
+
+  /**
+   * Returns the FP32 model's external data file names (relative to the model).
+   *
+   * @return the names
+   */
+  public synchronized List<String> fp32DataFiles() {
+    fp32();
+    return fp32DataFiles;
+  }
+
+  /**
+   * Returns the resolved input bindings.
+   *
+   * @return one binding per model input
+   */
+  public synchronized List<InputBinding> bindings() {
+    if (bindings == null) {
+      bindings = Bindings.resolve(fp32(), model.inputs());
+    }
+    return bindings;
+  }
+
+  /**
+   * Names of the external data files a model refers to.
+   *
+   * @param m the model
+   * @return distinct locations
+   */
+  public static List<String> externalFiles(OnnxModel m) {
+    Set<String> out = new LinkedHashSet<>();
+    for (TensorProto t : m.proto().getGraph().getInitializerList()) {
+      if (ExternalData.isExternal(t)) {
+        for (StringStringEntryProto e : t.getExternalDataList()) {
+          if (e.getKey().equals("location")) {
+            out.add(e.getValue());
+          }
+        }
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
+  /**
+   * Writes a model locally and uploads it (and its data file, if any) to staging.
+   *
+   * @param m the model
+   * @param name the staged file name
+   * @return the SHA-256 of the staged model file
+   */
+  public String stageModel(OnnxModel m, String name) {
+    Path local = scratch.resolve("staged").resolve(name);
+    List<Path> files = OnnxModelIO.write(m, local, OnnxModelIO.WriteOptions.DEFAULT);
+    for (int i = files.size() - 1; i >= 0; i--) {
+      store.upload(files.get(i), staged(files.get(i).getFileName().toString()));
+    }
+    return Hashing.sha256(openLocal(local));
+  }
+
+  static java.io.InputStream openLocal(Path p) {
+    try {
+      return Files.newInputStream(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

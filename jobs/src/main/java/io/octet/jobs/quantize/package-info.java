@@ -1,0 +1,2 @@
+/** The quantize stage: one Spark task per model. */
+package io.octet.jobs.quantize;

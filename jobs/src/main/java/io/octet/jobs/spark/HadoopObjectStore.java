@@ -1,0 +1,226 @@
+package io.octet.jobs.spark;
+
+import io.octet.error.QuantErrors;
+import io.octet.storage.ObjectStore;
+import io.octet.storage.Uris;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
+
+/**
+ * {@link ObjectStore} over Hadoop's FileSystem API, so {@code file://} and {@code s3a://} work
+ * alike and only configuration differs.
+ *
+ * <p>Serializable: it carries the Octet-level Hadoop settings (never logged) and rebuilds its
+ * Configuration in each JVM.
+ */
+public final class HadoopObjectStore implements ObjectStore, Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Hadoop's option for conditional create on S3A (HADOOP-19256); ignored where unsupported. */
+  static final String CONDITIONAL_CREATE = "fs.option.create.conditional.overwrite";
+
+  private final Map<String, String> settings;
+  private transient Configuration conf;
+
+  /**
+   * Creates a store.
+   *
+   * @param base a Hadoop configuration to start from (copied), e.g. the SparkContext's
+   * @param settings Octet's {@code hadoop} settings applied on top
+   */
+  public HadoopObjectStore(Configuration base, Map<String, String> settings) {
+    this.settings = Map.copyOf(settings);
+    this.conf = new Configuration(base);
+    this.settings.forEach(conf::set);
+  }
+
+  private Configuration conf() {
+    if (conf == null) {
+      conf = new Configuration();
+      settings.forEach(conf::set);
+    }
+    return conf;
+  }
+
+  private FileSystem fs(String uri) throws IOException {
+    return FileSystem.get(URI.create(uri), conf());
+  }
+
+  private static org.apache.hadoop.fs.Path p(String uri) {
+    return new org.apache.hadoop.fs.Path(uri);
+  }
+
+  /**
+   * Turns a plain path into a file: URI; leaves URIs alone.
+   *
+   * @param uriOrPath a path or URI
+   * @return a URI Hadoop resolves unambiguously
+   */
+  public static String qualify(String uriOrPath) {
+    return Uris.normalize(uriOrPath);
+  }
+
+  @Override
+  public boolean exists(String uri) {
+    try {
+      FileSystem fs = fs(uri);
+      return fs.exists(p(uri)) && fs.getFileStatus(p(uri)).isFile();
+    } catch (IOException e) {
+      throw QuantErrors.storage(uri, "checking", e);
+    }
+  }
+
+  @Override
+  public byte[] readBytes(String uri) {
+    try (InputStream in = fs(uri).open(p(uri))) {
+      return in.readAllBytes();
+    } catch (FileNotFoundException e) {
+      throw QuantErrors.storage(uri, "reading (it does not exist)", e);
+    } catch (IOException e) {
+      throw QuantErrors.storage(uri, "reading", e);
+    }
+  }
+
+  @Override
+  public InputStream open(String uri) {
+    try {
+      return fs(uri).open(p(uri));
+    } catch (FileNotFoundException e) {
+      throw QuantErrors.storage(uri, "opening (it does not exist)", e);
+    } catch (IOException e) {
+      throw QuantErrors.storage(uri, "opening", e);
+    }
+  }
+
+  @Override
+  public void writeBytes(String uri, byte[] data) {
+    try (FSDataOutputStream out = fs(uri).create(p(uri), true)) {
+      out.write(data);
+    } catch (IOException e) {
+      throw QuantErrors.storage(uri, "writing", e);
+    }
+  }
+
+  @Override
+  public boolean createIfAbsent(String uri, byte[] data) {
+    try {
+      FileSystem fs = fs(uri);
+      if (fs.exists(p(uri))) {
+        return false;
+      }
+      try (FSDataOutputStream out =
+          (FSDataOutputStream)
+              fs.createFile(p(uri)).overwrite(false).opt(CONDITIONAL_CREATE, "true").build()) {
+        out.write(data);
+      }
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      if (String.valueOf(e.getMessage()).contains("412")) {
+        return false; // S3 conditional write lost the race: another writer created it
+      }
+      throw QuantErrors.storage(uri, "creating", e);
+    }
+  }
+
+  @Override
+  public void upload(Path local, String uri) {
+    try {
+      fs(uri).copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), p(uri));
+    } catch (IOException e) {
+      throw QuantErrors.storage(uri, "uploading", e);
+    }
+  }
+
+  @Override
+  public void download(String uri, Path local) {
+    try {
+      Files.createDirectories(local.toAbsolutePath().getParent());
+      Path tmp = local.resolveSibling("." + local.getFileName() + ".part-" + System.nanoTime());
+      try (InputStream in = fs(uri).open(p(uri));
+          OutputStream out = Files.newOutputStream(tmp)) {
+        in.transferTo(out);
+      }
+      Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileNotFoundException e) {
+      throw QuantErrors.storage(uri, "downloading (it does not exist)", e);
+    } catch (IOException e) {
+      throw QuantErrors.storage(uri, "downloading", e);
+    }
+  }
+
+  @Override
+  public List<String> list(String prefix) {
+    try {
+      FileSystem fs = fs(prefix);
+      if (!fs.exists(p(prefix))) {
+        return List.of();
+      }
+      List<String> out = new ArrayList<>();
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(p(prefix), true);
+      while (it.hasNext()) {
+        LocatedFileStatus s = it.next();
+        String name = s.getPath().getName();
+        if (!name.startsWith(".") && !name.startsWith("_")) {
+          out.add(s.getPath().toString());
+        }
+      }
+      Collections.sort(out);
+      return out;
+    } catch (IOException e) {
+      throw QuantErrors.storage(prefix, "listing", e);
+    }
+  }
+
+  @Override
+  public long size(String uri) {
+    try {
+      FileStatus s = fs(uri).getFileStatus(p(uri));
+      return s.getLen();
+    } catch (IOException e) {
+      throw QuantErrors.storage(uri, "reading the size of", e);
+    }
+  }
+
+  @Override
+  public void delete(String uri) {
+    try {
+      fs(uri).delete(p(uri), true);
+    } catch (IOException e) {
+      throw QuantErrors.storage(uri, "deleting", e);
+    }
+  }
+
+  /**
+   * Returns the modification time of a file, for listing fingerprints.
+   *
+   * @param uri the file
+   * @return milliseconds since the epoch
+   */
+  public long modificationTime(String uri) {
+    try {
+      return fs(uri).getFileStatus(p(uri)).getModificationTime();
+    } catch (IOException e) {
+      throw QuantErrors.storage(uri, "reading the status of", e);
+    }
+  }
+}

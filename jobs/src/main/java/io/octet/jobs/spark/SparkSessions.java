@@ -1,0 +1,38 @@
+package io.octet.jobs.spark;
+
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** Builds the SparkSession: the one spark-submit set up, or a local one for bin/octet. */
+public final class SparkSessions {
+  private SparkSessions() {}
+
+  /**
+   * Returns a session. Under spark-submit the master is already set and is kept; otherwise a local
+   * session with all cores is created (bin/octet on a laptop or a single VM).
+   *
+   * @param appName the application name
+   * @param extra extra settings from the registry's {@code spark} section
+   * @param hadoop Hadoop settings from the registry's {@code hadoop} section
+   * @return the session
+   */
+  public static SparkSession getOrCreate(
+      String appName, Map<String, String> extra, Map<String, String> hadoop) {
+    SparkConf conf = new SparkConf();
+    if (!conf.contains("spark.master")) {
+      conf.setMaster("local[*]");
+      conf.set("spark.ui.enabled", "false");
+      conf.set("spark.driver.host", "127.0.0.1");
+      conf.set("spark.driver.bindAddress", "127.0.0.1");
+      conf.set("spark.sql.shuffle.partitions", "8");
+      conf.set("spark.ui.showConsoleProgress", "true");
+    }
+    conf.setIfMissing("spark.app.name", appName);
+    // Concurrent models are concurrent Spark jobs; FAIR lets a short job pass a long one.
+    conf.setIfMissing("spark.scheduler.mode", "FAIR");
+    extra.forEach(conf::set);
+    hadoop.forEach((k, v) -> conf.set("spark.hadoop." + k, v));
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+}

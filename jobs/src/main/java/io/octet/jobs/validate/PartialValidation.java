@@ -1,0 +1,27 @@
+package io.octet.jobs.validate;
+
+import io.octet.validate.MetricsAccumulator;
+import io.octet.validate.NodeSqnr;
+import java.io.Serializable;
+
+/**
+ * One partition's validation sums (exact, order-free merge).
+ *
+ * @param metrics output metrics
+ * @param nodes per-node SQNR sums
+ */
+public record PartialValidation(MetricsAccumulator metrics, NodeSqnr nodes)
+    implements Serializable {
+  /**
+   * Merges b into a.
+   *
+   * @param a one (modified and returned)
+   * @param b another
+   * @return a
+   */
+  public static PartialValidation merge(PartialValidation a, PartialValidation b) {
+    a.metrics().merge(b.metrics());
+    a.nodes().merge(b.nodes());
+    return a;
+  }
+}

@@ -1,0 +1,184 @@
+package io.octet.jobs.validate;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.octet.config.ValidationConfig;
+import io.octet.data.Batching;
+import io.octet.data.Sample;
+import io.octet.error.QuantErrors;
+import io.octet.jobs.data.Datasets;
+import io.octet.jobs.data.RowDecoder;
+import io.octet.jobs.pipeline.StageContext;
+import io.octet.onnx.OnnxModel;
+import io.octet.onnx.OnnxModelIO;
+import io.octet.quant.ModelAugmenter;
+import io.octet.quant.QuantizedNodes;
+import io.octet.runtime.InputBatch;
+import io.octet.runtime.OrtRuntime;
+import io.octet.validate.Gate;
+import io.octet.validate.Latency;
+import io.octet.validate.ValidationMetrics;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+
+/**
+ * The validate stage: FP32 and INT8 over the held-out dataset in partitions, output metrics and
+ * per-node SQNR merged exactly; latency measured side by side on the driver on a bounded sample;
+ * the gate's verdict. Writes {@code validation.json} to staging.
+ */
+public final class ValidateSparkAction {
+  private final StageContext ctx;
+
+  /**
+   * Creates the action.
+   *
+   * @param ctx the model's stage context
+   */
+  public ValidateSparkAction(StageContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /**
+   * Runs the stage.
+   *
+   * @param int8Sha the staged INT8 model's hash
+   * @param int8DataFiles its external data files
+   * @return the validation outcome
+   */
+  public ValidationOutcome execute(String int8Sha, List<String> int8DataFiles) {
+    var model = ctx.model();
+    ValidationConfig vc = model.validation();
+    String int8Uri = ctx.staged("model.int8.onnx");
+    Path int8Local = ctx.scratch().resolve("int8").resolve("model.int8.onnx");
+    for (String f : int8DataFiles) {
+      ctx.store().download(ctx.staged(f), int8Local.resolveSibling(f));
+    }
+    ctx.store().download(int8Uri, int8Local);
+    OnnxModel fp32 = ctx.fp32();
+    OnnxModel int8 = OnnxModelIO.read(int8Local);
+
+    List<QuantizedNodes.Node> nodes =
+        vc.nodeSqnrRows() > 0 ? QuantizedNodes.of(fp32, int8) : List.of();
+    List<String> nodeOutputs = nodes.stream().map(QuantizedNodes.Node::output).toList();
+
+    Dataset<Row> ds =
+        Datasets.read(ctx.spark(), model.name(), vc.dataset(), vc.maxRows(), model.idColumn());
+    RowDecoder decoder =
+        RowDecoder.create(
+            model.name(),
+            vc.dataset(),
+            ds.schema(),
+            ctx.bindings(),
+            model.labelColumn(),
+            model.idColumn());
+    JavaRDD<InternalRow> rows = Datasets.internalRows(ds, vc.partitions());
+    ValidationTask.ModelPair pair =
+        new ValidationTask.ModelPair(
+            ctx.fp32Uri(), ctx.fp32Sha(), ctx.fp32DataFiles(), int8Uri, int8Sha, int8DataFiles);
+    ValidationTask.ModelPair nodePair = null;
+    if (!nodeOutputs.isEmpty()) {
+      OnnxModel fa = ModelAugmenter.augment(fp32, nodeOutputs).model();
+      OnnxModel ia = ModelAugmenter.augment(int8, nodeOutputs).model();
+      nodePair =
+          new ValidationTask.ModelPair(
+              ctx.staged("validation-fp32.onnx"),
+              ctx.stageModel(fa, "validation-fp32.onnx"),
+              StageContext.externalFiles(fa),
+              ctx.staged("validation-int8.onnx"),
+              ctx.stageModel(ia, "validation-int8.onnx"),
+              StageContext.externalFiles(ia));
+    }
+    ValidationTask both =
+        new ValidationTask(
+            ctx.store(),
+            model.name(),
+            pair,
+            nodePair,
+            decoder,
+            vc.compare(),
+            nodeOutputs,
+            vc.nodeSqnrRows(),
+            vc.batchSize());
+    var sc = ctx.spark().sparkContext();
+    sc.setJobGroup("octet-validate-" + model.name(), "Octet: validate " + model.name(), false);
+    PartialValidation merged;
+    try {
+      merged = rows.mapPartitions(both).treeReduce(PartialValidation::merge, 2);
+    } finally {
+      sc.clearJobGroup();
+    }
+    ValidationMetrics metrics = merged.metrics().result();
+    if (metrics.rows() == 0) {
+      throw QuantErrors.badData(
+          model.name(),
+          "the validation dataset " + vc.dataset() + " has no rows",
+          "Point validation.dataset at non-empty held-out data.");
+    }
+    Map<String, Double> sqnr = merged.nodes().sqnrDb();
+    Latency.Comparison latency = latency(ds, decoder, fp32, int8, vc);
+    double ratio = latency == null ? Double.NaN : latency.ratio();
+    Gate.Verdict verdict = vc.gate().evaluate(metrics, ratio);
+    List<ValidationOutcome.NodeResult> nodeResults = new ArrayList<>();
+    for (QuantizedNodes.Node n : nodes) {
+      Double db = sqnr.get(n.output());
+      if (db != null) {
+        nodeResults.add(new ValidationOutcome.NodeResult(n.name(), n.opType(), n.output(), db));
+      }
+    }
+    ValidationOutcome out =
+        new ValidationOutcome(
+            metrics, nodeResults, latency, verdict, fileBytes(int8Local, int8DataFiles));
+    ctx.store().writeBytes(ctx.staged("validation.json"), out.toJson());
+    return out;
+  }
+
+  private Latency.Comparison latency(
+      Dataset<Row> ds, RowDecoder decoder, OnnxModel fp32, OnnxModel int8, ValidationConfig vc) {
+    if (vc.latencyRows() == 0) {
+      return null;
+    }
+    // A bounded sample (latency-rows), never the dataset, comes to the driver.
+    List<InternalRow> sample =
+        ds.limit(vc.latencyRows())
+            .queryExecution()
+            .toRdd()
+            .toJavaRDD()
+            .map(InternalRow::copy)
+            .collect();
+    List<Sample> rows = new ArrayList<>();
+    for (int i = 0; i < sample.size(); i++) {
+      rows.add(decoder.decode(sample.get(i), "latency-" + i));
+    }
+    List<InputBatch> batches = new ArrayList<>();
+    var settings = new OrtRuntime.SessionSettings(vc.latencyThreads(), true);
+    try (OrtSession a = OrtRuntime.open(fp32, settings);
+        OrtSession b = OrtRuntime.open(int8, settings)) {
+      for (List<Sample> batch : Batching.byShape(rows, vc.batchSize())) {
+        batches.add(InputBatch.of(batch));
+      }
+      return Latency.compare(a, b, batches, vc.latencyRounds());
+    } catch (OrtException e) {
+      throw QuantErrors.runtime(ctx.model().name(), "measuring latency", e);
+    } finally {
+      batches.forEach(InputBatch::close);
+    }
+  }
+
+  private static long fileBytes(Path model, List<String> dataFiles) {
+    try {
+      long n = java.nio.file.Files.size(model);
+      for (String f : dataFiles) {
+        n += java.nio.file.Files.size(model.resolveSibling(f));
+      }
+      return n;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}

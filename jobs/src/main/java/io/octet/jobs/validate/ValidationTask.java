@@ -1,0 +1,121 @@
+package io.octet.jobs.validate;
+
+import ai.onnxruntime.OrtSession;
+import io.octet.data.Batching;
+import io.octet.data.Sample;
+import io.octet.jobs.data.RowDecoder;
+import io.octet.jobs.spark.ExecutorModels;
+import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.runtime.InputBatch;
+import io.octet.validate.MetricsAccumulator;
+import io.octet.validate.NodeSqnr;
+import io.octet.validate.OutputComparer;
+import io.octet.validate.ValidationOptions;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.catalyst.InternalRow;
+
+/**
+ * What one validation task does: run the published FP32 and INT8 models (cached sessions) on the
+ * same batches for the output metrics, and, on the partition's first rows, the variants that expose
+ * quantized nodes' outputs for per-node SQNR. (Exposing an output can stop ONNX Runtime from fusing
+ * a node, so the gated metrics always come from the unmodified models.)
+ *
+ * @param store storage
+ * @param modelName the model's name
+ * @param models the FP32/INT8 pair the metrics come from
+ * @param nodeModels the pair exposing node outputs, or null
+ * @param decoder row decoder
+ * @param opts comparison options
+ * @param nodeOutputs node outputs compared for sensitivity
+ * @param nodeRows rows per partition used for sensitivity
+ * @param batchSize rows per batch
+ */
+public record ValidationTask(
+    HadoopObjectStore store,
+    String modelName,
+    ModelPair models,
+    ModelPair nodeModels,
+    RowDecoder decoder,
+    ValidationOptions opts,
+    List<String> nodeOutputs,
+    int nodeRows,
+    int batchSize)
+    implements FlatMapFunction<Iterator<InternalRow>, PartialValidation>, Serializable {
+
+  /**
+   * Two staged models and what is needed to fetch them.
+   *
+   * @param fp32Uri the FP32 model
+   * @param fp32Sha its hash
+   * @param fp32Data its external data files
+   * @param int8Uri the quantized model
+   * @param int8Sha its hash
+   * @param int8Data its external data files
+   */
+  public record ModelPair(
+      String fp32Uri,
+      String fp32Sha,
+      List<String> fp32Data,
+      String int8Uri,
+      String int8Sha,
+      List<String> int8Data)
+      implements Serializable {
+    OutputComparer comparer(
+        HadoopObjectStore store, String model, ValidationOptions o, int threads) {
+      OrtSession a = ExecutorModels.session(store, fp32Uri, fp32Sha, fp32Data, threads);
+      OrtSession b = ExecutorModels.session(store, int8Uri, int8Sha, int8Data, threads);
+      return new OutputComparer(a, b, model, o);
+    }
+  }
+
+  @Override
+  public Iterator<PartialValidation> call(Iterator<InternalRow> rows) {
+    TaskContext tc = TaskContext.get();
+    int threads = tc == null ? 1 : Math.max(1, tc.cpus());
+    String prefix = tc == null ? "p0-" : "p" + tc.partitionId() + "-";
+    OutputComparer main = models.comparer(store, modelName, opts, threads);
+    OutputComparer sens =
+        nodeModels == null ? null : nodeModels.comparer(store, modelName, opts, threads);
+    MetricsAccumulator acc = new MetricsAccumulator(opts.topK());
+    MetricsAccumulator discard = new MetricsAccumulator(opts.topK());
+    NodeSqnr nodes = new NodeSqnr();
+    List<Sample> sensitivityRows = new ArrayList<>();
+    Batching.Streamer streamer = new Batching.Streamer(batchSize, 64);
+    long i = 0;
+    while (rows.hasNext()) {
+      Sample s = decoder.decode(rows.next(), prefix + i++);
+      if (sens != null && sensitivityRows.size() < nodeRows) {
+        sensitivityRows.add(s);
+      }
+      List<Sample> full = streamer.add(s);
+      if (!full.isEmpty()) {
+        compare(main, full, acc, List.of(), null);
+      }
+    }
+    for (List<Sample> batch : streamer.flush()) {
+      compare(main, batch, acc, List.of(), null);
+    }
+    if (sens != null) {
+      for (List<Sample> batch : Batching.byShape(sensitivityRows, batchSize)) {
+        compare(sens, batch, discard, nodeOutputs, nodes);
+      }
+    }
+    return List.of(new PartialValidation(acc, nodes)).iterator();
+  }
+
+  private static void compare(
+      OutputComparer cmp,
+      List<Sample> batch,
+      MetricsAccumulator acc,
+      List<String> outs,
+      NodeSqnr nodes) {
+    try (InputBatch in = InputBatch.of(batch)) {
+      cmp.compare(in, acc, outs, nodes);
+    }
+  }
+}
