@@ -1,0 +1,167 @@
+package io.octet.report;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One model's entry in a run summary. Sections the pipeline did not reach are null (a failed model
+ * has no metrics, latency, size or artifacts); numbers that were not measured are NaN.
+ *
+ * @param name the model's registry name
+ * @param version its version label
+ * @param status the outcome
+ * @param mode the quantization mode ("static", "dynamic", ...), or null
+ * @param method the calibration method ("mse", ...), or null
+ * @param error what failed, or null
+ * @param stages wall time per stage, in run order, by stage name
+ * @param metrics FP32-versus-INT8 fidelity, or null
+ * @param latency per-row latency, or null
+ * @param size model sizes, or null
+ * @param gate the gate's verdict, or null
+ * @param nodeSqnr SQNR of each quantized node's output, in graph order (empty when not measured)
+ * @param artifacts where the published files are, or null
+ * @param config the resolved config flattened to dotted keys, secrets already masked
+ * @param latestMoved whether the {@code latest} pointer moved to this run, or null
+ */
+public record ModelResult(
+    String name,
+    String version,
+    ModelStatus status,
+    String mode,
+    String method,
+    Failure error,
+    Map<String, Stage> stages,
+    Fidelity metrics,
+    Latency latency,
+    Size size,
+    GateOutcome gate,
+    List<NodeSqnr> nodeSqnr,
+    Artifacts artifacts,
+    Map<String, String> config,
+    Boolean latestMoved) {
+
+  /** Copies collections, keeping order; null collections become empty. */
+  public ModelResult {
+    name = name == null ? "" : name;
+    version = version == null ? "" : version;
+    status = status == null ? ModelStatus.UNKNOWN : status;
+    stages = copy(stages);
+    nodeSqnr = nodeSqnr == null ? List.of() : List.copyOf(nodeSqnr);
+    config = copy(config);
+  }
+
+  private static <V> Map<String, V> copy(Map<String, V> m) {
+    return m == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(m));
+  }
+
+  /**
+   * Returns the name and version as one label.
+   *
+   * @return e.g. "minilm v1"
+   */
+  public String label() {
+    return version.isEmpty() ? name : name + " v" + version;
+  }
+
+  /**
+   * Returns the total of the stage times.
+   *
+   * @return seconds, 0 when no stage ran
+   */
+  public double totalSeconds() {
+    double s = 0;
+    for (Stage st : stages.values()) {
+      if (!Double.isNaN(st.seconds())) {
+        s += st.seconds();
+      }
+    }
+    return s;
+  }
+
+  /**
+   * Why a model failed.
+   *
+   * @param kind the error kind ("BAD_DATA", ...), or null
+   * @param stage the stage that failed, or null
+   * @param message the user-facing message
+   */
+  public record Failure(String kind, String stage, String message) {}
+
+  /**
+   * One stage's cost.
+   *
+   * @param seconds wall time in seconds, or NaN
+   * @param rows rows processed, or -1 when not reported
+   */
+  public record Stage(double seconds, long rows) {}
+
+  /**
+   * INT8 and FP32 latency, measured side by side.
+   *
+   * @param fp32MsPerRow FP32 milliseconds per row, or NaN
+   * @param int8MsPerRow INT8 milliseconds per row, or NaN
+   * @param speedup FP32 time over INT8 time, or NaN
+   */
+  public record Latency(double fp32MsPerRow, double int8MsPerRow, double speedup) {
+    /**
+     * Returns INT8 latency relative to FP32 (below 1 is faster), from the speedup when the per-row
+     * times are missing.
+     *
+     * @return int8 / fp32, or NaN
+     */
+    public double ratio() {
+      if (fp32MsPerRow > 0 && !Double.isNaN(int8MsPerRow)) {
+        return int8MsPerRow / fp32MsPerRow;
+      }
+      return speedup > 0 ? 1.0 / speedup : Double.NaN;
+    }
+  }
+
+  /**
+   * Model file sizes.
+   *
+   * @param fp32Bytes FP32 model bytes, or -1
+   * @param int8Bytes INT8 model bytes, or -1
+   */
+  public record Size(long fp32Bytes, long int8Bytes) {}
+
+  /**
+   * The gate's verdict and the thresholds it checked.
+   *
+   * @param passed whether it passed, or null when unknown
+   * @param failures one line per threshold that did not hold
+   * @param thresholds configured thresholds by config key ("min-mean-cosine", ...); unset ones are
+   *     left out
+   */
+  public record GateOutcome(Boolean passed, List<String> failures, Map<String, Double> thresholds) {
+    /** Copies the collections, keeping order. */
+    public GateOutcome {
+      failures = failures == null ? List.of() : List.copyOf(failures);
+      thresholds = copy(thresholds);
+    }
+  }
+
+  /**
+   * Sensitivity of one quantized node: SQNR of its output, FP32 versus INT8.
+   *
+   * @param node the node name
+   * @param op its operator type
+   * @param output the output tensor measured
+   * @param sqnrDb 10·log10(signal / noise) in dB, or NaN
+   */
+  public record NodeSqnr(String node, String op, String output, double sqnrDb) {}
+
+  /**
+   * Published files, as paths relative to the warehouse root.
+   *
+   * @param prefix the run's artifact directory ("minilm/1/run-id/"), or null
+   * @param model the INT8 model, or null
+   * @param calibration the calibration table, or null
+   * @param report the model's report page, or null
+   * @param manifest the manifest, or null
+   */
+  public record Artifacts(
+      String prefix, String model, String calibration, String report, String manifest) {}
+}
