@@ -12,10 +12,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-/tmp/octet-report-sample}"
 cd "$root"
 
-mvn -q -o -pl common test-compile
+mvn -q -pl common test-compile
 cp_file="$(mktemp)"
 trap 'rm -f "$cp_file"' EXIT
-mvn -q -o -pl common dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
+mvn -q -pl common dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
 rm -rf "$out"
 java -cp "common/target/test-classes:common/target/classes:$(cat "$cp_file")" \
   io.octet.report.SampleReport "$out"

@@ -37,11 +37,12 @@ public final class ModelReport {
    * @param run the run the model belongs to
    * @param m the model
    * @param table its calibration table, or null when there is none (failed early, dynamic mode)
-   * @param o display options
+   * @param o display options (null means {@link ReportOptions#defaults()})
    * @return the HTML document
    */
   public static String render(
       RunSummary run, ModelResult m, CalibrationTable table, ReportOptions o) {
+    o = o == null ? ReportOptions.defaults() : o;
     String dir = Links.parent(path(run, m));
     List<TensorView> ranked = table == null ? List.of() : TensorView.ranked(table, m.nodeSqnr());
     StringBuilder b = new StringBuilder();
@@ -58,7 +59,10 @@ public final class ModelReport {
               ? " · <code>latest</code> moved here"
               : " · <code>latest</code> not moved");
     }
-    b.append("</p></header>\n");
+    b.append("</p><nav class=\"jump\" aria-label=\"Sections\"><a href=\"#gate\">Gate</a>");
+    b.append(" · <a href=\"#sensitivity\">Per-node sensitivity</a> · <a href=\"#layer-error\">");
+    b.append("Per-layer error</a> · <a href=\"#tensors\">Calibrated tensors</a> · ");
+    b.append("<a href=\"#stages\">Stages</a> · <a href=\"#config\">Config</a></nav></header>\n");
     b.append("<section class=\"model\" data-model=\"").append(Html.esc(m.name())).append("\">");
     b.append(ModelParts.failure(m)).append(ModelParts.cards(m));
     b.append("<h2 id=\"gate\">Gate</h2>");

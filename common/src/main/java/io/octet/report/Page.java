@@ -49,6 +49,7 @@ final class Page {
       h2{font-size:19px;margin:34px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
       h3{font-size:15px;margin:22px 0 6px}
       header.top{border-bottom:1px solid var(--line);padding-bottom:12px;margin-bottom:8px}
+      nav.jump{font-size:13px;margin-top:6px}
       .meta,.note{color:var(--muted)}.note{font-size:13px;margin:4px 0 8px}
       code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
       .wrap{overflow-x:auto}

@@ -35,12 +35,14 @@ public final class RunReport {
    * Renders a run's page.
    *
    * @param s the run summary
-   * @param tables calibration tables by model name (models without one are shown without
-   *     histograms)
-   * @param o display options
+   * @param tables calibration tables by model name; models without one are shown without histograms
+   *     (null means none)
+   * @param o display options (null means {@link ReportOptions#defaults()})
    * @return the HTML document
    */
   public static String render(RunSummary s, Map<String, CalibrationTable> tables, ReportOptions o) {
+    tables = tables == null ? Map.of() : tables;
+    o = o == null ? ReportOptions.defaults() : o;
     String dir = Links.parent(path(s.runId()));
     StringBuilder b = new StringBuilder();
     b.append(header(s));

@@ -78,7 +78,7 @@ final class SummaryParser {
     if (!e.isObject()) {
       return null;
     }
-    return new Failure(text(e, "kind"), text(e, "stage"), text(e, "message"));
+    return new Failure(text(e, "kind"), text(e, "stage"), Secrets.redactUri(text(e, "message")));
   }
 
   private static Fidelity fidelity(JsonNode n) {

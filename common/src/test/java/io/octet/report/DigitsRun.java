@@ -152,7 +152,7 @@ final class DigitsRun {
       opset = Long.toString(fp32.opsetVersion(OnnxModel.DEFAULT_DOMAIN));
     }
     root.put("finished", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-    root.put("registry", warehouse.resolveSibling("registry.conf").toUri().toString());
+    root.put("registry", registry(specs).toUri().toString());
     root.put("warehouse", warehouse.toUri().toString());
     ObjectNode versions = root.putObject("versions");
     versions.put("octet", "0.1.0-SNAPSHOT");
@@ -163,6 +163,25 @@ final class DigitsRun {
     write("_runs/" + runId + "/summary.json", json);
     RunSummary summary = RunSummary.parse(json, "summary.json");
     return renderPages(summary);
+  }
+
+  /** The registry this run would have read: one entry per spec, beside the warehouse. */
+  private Path registry(List<Spec> specs) {
+    StringBuilder b = new StringBuilder("# The digits CNN sample run (written by DigitsRun).\n");
+    b.append("warehouse = \"").append(warehouse.toUri()).append("\"\nmodels {\n");
+    for (Spec s : specs) {
+      b.append("  ").append(s.name()).append(" { version = \"").append(s.version());
+      b.append("\", uri = \"")
+          .append(DigitsData.model().toUri())
+          .append("\", quantization.method = ");
+      b.append(s.method().configName()).append(" }\n");
+    }
+    Path p = warehouse.resolveSibling("registry.conf");
+    try {
+      return Files.writeString(p, b.append("}\n").toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private Result renderPages(RunSummary summary) {

@@ -65,11 +65,16 @@ public final class HeadlessChromium implements AutoCloseable {
    * @throws AssertionError when none is installed, naming the package to install
    */
   public static Path binary() {
-    String env = System.getenv("CHROMIUM_BIN");
+    return binary(System.getenv());
+  }
+
+  /** {@link #binary()} against a given environment (for tests of the not-installed message). */
+  static Path binary(java.util.Map<String, String> environment) {
+    String env = environment.get("CHROMIUM_BIN");
     if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) {
       return Path.of(env);
     }
-    String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    String path = environment.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
     for (String name : BINARIES) {
       for (String dir : path.split(File.pathSeparator)) {
         Path p = Path.of(dir, name);
@@ -80,8 +85,8 @@ public final class HeadlessChromium implements AutoCloseable {
     }
     throw new AssertionError(
         "Chromium is not installed, and the report's browser tests need it. Install it with"
-            + " `apt-get install -y chromium` (Debian/Ubuntu), or point CHROMIUM_BIN at a"
-            + " Chromium or Chrome executable. Searched "
+            + " `apt-get install chromium` (Debian/Ubuntu, as root; add -y to skip the prompt), or"
+            + " point CHROMIUM_BIN at a Chromium or Chrome executable. Searched "
             + BINARIES
             + " on PATH="
             + path);
