@@ -37,6 +37,12 @@ public final class OnnxModelIO {
 
   private static final int PAGE = 4096;
 
+  /** Bytes looked at to tell a text file or a foreign file from a damaged model. */
+  private static final int HEAD_BYTES = 512;
+
+  /** Protobuf tag of ModelProto.ir_version (field 1, varint): the first byte of ONNX files. */
+  private static final byte IR_VERSION_TAG = 0x08;
+
   private OnnxModelIO() {}
 
   /**
@@ -61,8 +67,12 @@ public final class OnnxModelIO {
       throw QuantErrors.badModel(name, "the file is empty", null);
     }
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      ModelProto proto = parse(in, name);
+      in.mark(HEAD_BYTES);
+      byte[] head = in.readNBytes(HEAD_BYTES);
+      in.reset();
+      ModelProto proto = parse(in, name, head);
       Path dir = file.toAbsolutePath().getParent();
+      checkExternalData(proto.getGraph(), dir, name, new java.util.HashMap<>());
       return new OnnxModel(proto, dir, file.getFileName().toString());
     } catch (IOException e) {
       throw QuantErrors.badModel(name, "the file cannot be read", e);
@@ -81,13 +91,19 @@ public final class OnnxModelIO {
       throw QuantErrors.badModel(name, "the file is empty", null);
     }
     try {
-      return new OnnxModel(parse(new java.io.ByteArrayInputStream(bytes), name), null, name);
+      return new OnnxModel(
+          parse(
+              new java.io.ByteArrayInputStream(bytes),
+              name,
+              java.util.Arrays.copyOf(bytes, Math.min(bytes.length, HEAD_BYTES))),
+          null,
+          name);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private static ModelProto parse(InputStream in, String name) throws IOException {
+  private static ModelProto parse(InputStream in, String name, byte[] head) throws IOException {
     CodedInputStream cis = CodedInputStream.newInstance(in);
     cis.setSizeLimit(Integer.MAX_VALUE);
     // Deeply nested control flow (If inside Loop inside Scan...) needs more than the default 100.
@@ -96,17 +112,104 @@ public final class OnnxModelIO {
     try {
       proto = ModelProto.parseFrom(cis);
     } catch (InvalidProtocolBufferException e) {
-      String why =
-          e.getMessage() != null && e.getMessage().contains("ended unexpectedly")
-              ? "the file is truncated (the protobuf ends in the middle of a message)"
-              : "the bytes are not a valid ONNX protobuf (" + e.getMessage() + ")";
+      String why;
+      if (looksLikeText(head)) {
+        why = "it is a text file, not an ONNX model (binary protobuf)";
+      } else if (head.length > 0
+          && head[0] == IR_VERSION_TAG
+          && e.getMessage() != null
+          && e.getMessage().contains("ended unexpectedly")) {
+        // It starts like an ONNX model (ir_version comes first) but stops mid-message.
+        why = "the file is truncated (the protobuf ends in the middle of a message)";
+      } else {
+        why = "the bytes are not a valid ONNX protobuf (" + e.getMessage() + ")";
+      }
       throw QuantErrors.badModel(name, why, e);
     }
-    validate(proto, name);
+    validate(proto, name, head);
     return proto;
   }
 
-  private static void validate(ModelProto proto, String name) {
+  /** True when the first bytes are printable UTF-8 text (what a mislabeled text file holds). */
+  private static boolean looksLikeText(byte[] head) {
+    if (head.length == 0) {
+      return false;
+    }
+    for (byte b : head) {
+      int c = b & 0xff;
+      boolean control = c < 0x20 && c != '\n' && c != '\r' && c != '\t';
+      if (control || c == 0x7f) {
+        return false;
+      }
+    }
+    // Bytes >= 0x80 must form valid UTF-8 (a cut multi-byte character at the end is fine).
+    java.nio.charset.CharsetDecoder d =
+        java.nio.charset.StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(head.length);
+    return !d.decode(ByteBuffer.wrap(head), out, false).isError();
+  }
+
+  /**
+   * Refuses external tensors (of the graph and every subgraph) whose location escapes the model's
+   * directory, whose data file is missing or too short: the user hears it when the model is read,
+   * not halfway through a run.
+   */
+  private static void checkExternalData(
+      GraphProto g, Path dir, String name, java.util.Map<Path, Long> sizes) throws IOException {
+    for (TensorProto t : g.getInitializerList()) {
+      if (!ExternalData.isExternal(t)) {
+        continue;
+      }
+      ExternalData d = ExternalData.of(t, dir, name);
+      Long size = sizes.get(d.file());
+      if (size == null) {
+        if (!Files.isRegularFile(d.file())) {
+          throw QuantErrors.badModel(
+              name,
+              "tensor '"
+                  + t.getName()
+                  + "' keeps its data in external file '"
+                  + dir.relativize(d.file())
+                  + "', which is missing next to the model",
+              null);
+        }
+        size = Files.size(d.file());
+        sizes.put(d.file(), size);
+      }
+      if (d.offset() < 0 || d.offset() + Math.max(d.length(), 0) > size) {
+        throw QuantErrors.badModel(
+            name,
+            String.format(
+                Locale.ROOT,
+                "tensor '%s' needs bytes %d..%d of external file '%s', which has only %d bytes"
+                    + " (truncated data file?)",
+                t.getName(),
+                d.offset(),
+                d.offset() + d.length(),
+                dir.relativize(d.file()),
+                size),
+            null);
+      }
+    }
+    for (NodeProto n : g.getNodeList()) {
+      for (AttributeProto a : n.getAttributeList()) {
+        if (a.hasG()) {
+          checkExternalData(a.getG(), dir, name, sizes);
+        }
+        for (GraphProto sub : a.getGraphsList()) {
+          checkExternalData(sub, dir, name, sizes);
+        }
+      }
+    }
+  }
+
+  private static void validate(ModelProto proto, String name, byte[] head) {
+    if (looksLikeText(head)) {
+      throw QuantErrors.badModel(name, "it is a text file, not an ONNX model", null);
+    }
     if (proto.getIrVersion() <= 0) {
       throw QuantErrors.badModel(
           name, "it has no IR version, so it is not an ONNX model (wrong file?)", null);

@@ -34,6 +34,9 @@ public final class Fp16Converter {
   private static final int F32 = DataType.FLOAT_VALUE;
   private static final int F16 = DataType.FLOAT16_VALUE;
 
+  /** The largest finite binary16 value. */
+  private static final float HALF_MAX = 65504f;
+
   /** Inputs that ONNX requires to stay float32 whatever the data type (Resize roi/scales). */
   private static final Map<String, Set<Integer>> FLOAT32_SLOTS =
       Map.of("Resize", Set.of(1, 2), "Upsample", Set.of(1));
@@ -163,7 +166,8 @@ public final class Fp16Converter {
             b.setAttribute(i, a.toBuilder().setT(toHalf(a.getT())));
           } else if (a.getName().equals("value_float")) {
             TensorProto t =
-                TensorData.ofFloat16(n.getOutput(0), new long[0], new float[] {a.getF()});
+                TensorData.ofFloat16(
+                    n.getOutput(0), new long[0], clampToHalfRange(new float[] {a.getF()}));
             b.setAttribute(i, Nodes.attr("value", t));
           }
         }
@@ -202,7 +206,10 @@ public final class Fp16Converter {
           continue;
         }
         if (outputs.contains(o)) {
-          // A graph output stays FP32 under its own name; FP16 readers get a copy.
+          // A graph output stays FP32 under its own name; FP16 readers, if any, get a copy.
+          if (index.consumers(o).isEmpty()) {
+            continue;
+          }
           String half = index.freshName(o + "_fp16");
           pendingCasts.add(cast(o, half, F16));
           rename.put(o, half);
@@ -285,6 +292,21 @@ public final class Fp16Converter {
           Nodes.attr("to", (long) type));
     }
 
+    /**
+     * Saturates finite values beyond the half-precision range to ±65504. Models use "a very large
+     * negative number" (e.g. -3.4e38 for masked attention positions) and multiply it by 0 or 1: as
+     * -Inf in FP16, 0 × -Inf makes NaN where FP32 made 0. Infinities and NaN stay as they are.
+     */
+    static float[] clampToHalfRange(float[] v) {
+      float[] out = v.clone();
+      for (int i = 0; i < out.length; i++) {
+        if (Float.isFinite(out[i]) && Math.abs(out[i]) > HALF_MAX) {
+          out[i] = Math.copySign(HALF_MAX, out[i]);
+        }
+      }
+      return out;
+    }
+
     private static void replaceAttr(NodeProto.Builder b, AttributeProto a) {
       for (int i = 0; i < b.getAttributeCount(); i++) {
         if (b.getAttribute(i).getName().equals(a.getName())) {
@@ -297,7 +319,7 @@ public final class Fp16Converter {
 
     private TensorProto toHalf(TensorProto t) {
       long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-      float[] v = model.floats(t);
+      float[] v = clampToHalfRange(model.floats(t));
       return TensorData.ofFloat16(t.getName(), dims, v).toBuilder()
           .setDocString(t.getDocString())
           .build();

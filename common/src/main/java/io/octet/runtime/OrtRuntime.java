@@ -1,5 +1,9 @@
 package io.octet.runtime;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
@@ -8,11 +12,8 @@ import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.ExecutionMode;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import io.octet.error.QuantErrors;
+import io.octet.onnx.ExternalData;
 import io.octet.onnx.OnnxModel;
-import io.octet.onnx.OnnxModelIO;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The process-wide ONNX Runtime environment and the way Octet opens sessions. */
@@ -21,6 +22,10 @@ public final class OrtRuntime {
     static final OrtEnvironment ENV =
         OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "octet");
   }
+
+  /** ONNX Runtime session config: where external data lives for a model loaded from bytes. */
+  private static final String EXTERNAL_FOLDER_KEY =
+      "session.model_external_initializers_file_folder_path";
 
   private OrtRuntime() {}
 
@@ -63,27 +68,26 @@ public final class OrtRuntime {
    * <p>Inter-op threads are 1 and execution is sequential: Spark already runs one task per core,
    * and ONNX Runtime's default of one thread per core in every task oversubscribes the machine.
    *
-   * @param model the model; one with external data is written to a temporary directory first
+   * @param model the model; external data files are read in place from its directory
    * @param settings threads and optimization
    * @return an open session the caller must close
    */
   public static OrtSession open(OnnxModel model, SessionSettings settings) {
     try (SessionOptions opts = options(settings)) {
-      if (hasExternalData(model)) {
-        Path dir = Files.createTempDirectory("octet-session-");
-        try {
-          Path file = dir.resolve("model.onnx");
-          OnnxModelIO.write(model, file, OnnxModelIO.WriteOptions.DEFAULT);
-          return env().createSession(file.toString(), opts);
-        } finally {
-          deleteTree(dir);
+      if (hasExternalData(model.proto().getGraph())) {
+        if (model.baseDir() == null) {
+          throw QuantErrors.badModel(
+              model.name(),
+              "it keeps tensors in external data files but was not read from a directory",
+              null);
         }
+        // ONNX Runtime then reads (memory-maps, when aligned) the external files where they are:
+        // copying a multi-gigabyte data file for every session would cost minutes and disk.
+        opts.addConfigEntry(EXTERNAL_FOLDER_KEY, model.baseDir().toAbsolutePath().toString());
       }
       return env().createSession(model.proto().toByteArray(), opts);
     } catch (OrtException e) {
       throw QuantErrors.runtime(model.name(), "loading the model", e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
@@ -117,16 +121,25 @@ public final class OrtRuntime {
     }
   }
 
-  private static boolean hasExternalData(OnnxModel model) {
-    return model.proto().getGraph().getInitializerList().stream()
-        .anyMatch(io.octet.onnx.ExternalData::isExternal);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
+  /** True when the graph or any subgraph keeps an initializer in an external file. */
+  private static boolean hasExternalData(GraphProto g) {
+    for (TensorProto t : g.getInitializerList()) {
+      if (ExternalData.isExternal(t)) {
+        return true;
       }
     }
+    for (NodeProto n : g.getNodeList()) {
+      for (AttributeProto a : n.getAttributeList()) {
+        if (a.hasG() && hasExternalData(a.getG())) {
+          return true;
+        }
+        for (GraphProto sub : a.getGraphsList()) {
+          if (hasExternalData(sub)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 }

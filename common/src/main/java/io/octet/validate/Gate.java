@@ -72,7 +72,7 @@ public record Gate(
   public Verdict evaluate(ValidationMetrics m, double latencyRatio) {
     List<String> f = new ArrayList<>();
     if (m.nonFiniteRows() > 0) {
-      f.add(m.nonFiniteRows() + " rows produced NaN/Inf in INT8");
+      f.add(m.nonFiniteRows() + " rows produced NaN/Inf (INT8 or FP32 output)");
     }
     atLeast(f, "mean cosine", m.meanCosine(), minMeanCosine);
     atLeast(f, "min cosine", m.minCosine(), minCosine);

@@ -60,7 +60,9 @@ public final class MetricsAccumulator implements Serializable {
     for (int i = 0; i < fp32.length; i++) {
       double a = fp32[i];
       double b = int8[i];
-      if (!Double.isFinite(b)) {
+      // A NaN/Inf on either side makes the row's figures meaningless (and would poison the exact
+      // sums: BigDecimal has no NaN), so such a row is only counted.
+      if (!Double.isFinite(a) || !Double.isFinite(b)) {
         finite = false;
       }
       dot += a * b;

@@ -14,7 +14,7 @@ package io.octet.validate;
  * @param fp32Accuracy FP32 top-1 accuracy against labels (NaN without labels)
  * @param int8Accuracy INT8 top-1 accuracy against labels (NaN without labels)
  * @param labeledRows rows that had a label
- * @param nonFiniteRows rows where INT8 produced NaN or Inf
+ * @param nonFiniteRows rows where INT8 (or FP32) produced NaN or Inf; left out of the other figures
  */
 public record ValidationMetrics(
     long rows,
