@@ -158,7 +158,7 @@ public final class Main {
       // Registries on s3a:// are read with the Hadoop settings a bootstrap pass of the overrides
       // gives (credentials come from the environment or instance roles, never the command line).
       HadoopObjectStore store =
-          new HadoopObjectStore(new org.apache.hadoop.conf.Configuration(), Map.of());
+          new HadoopObjectStore(HadoopObjectStore.fromSparkConf(Map.of()), Map.of());
       text = new String(store.readBytes(location), StandardCharsets.UTF_8);
     } else {
       Path p =

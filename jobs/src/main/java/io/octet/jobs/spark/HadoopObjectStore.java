@@ -47,9 +47,45 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
    * @param settings Octet's {@code hadoop} settings applied on top
    */
   public HadoopObjectStore(Configuration base, Map<String, String> settings) {
-    this.settings = Map.copyOf(settings);
+    // Executors rebuild the Configuration from these settings: keep every fs.* key the driver's
+    // configuration sets differently from Hadoop's defaults (spark.hadoop.fs.s3a.* from
+    // spark-submit --conf included), then Octet's own on top. They travel inside serialized
+    // tasks only; nothing here is ever logged.
+    Map<String, String> all = new java.util.TreeMap<>();
+    Configuration defaults = new Configuration();
+    for (Map.Entry<String, String> e : base) {
+      if (e.getKey().startsWith("fs.") && !e.getValue().equals(defaults.get(e.getKey()))) {
+        all.put(e.getKey(), e.getValue());
+      }
+    }
+    all.putAll(settings);
+    this.settings = Map.copyOf(all);
     this.conf = new Configuration(base);
-    this.settings.forEach(conf::set);
+    settings.forEach(conf::set);
+  }
+
+  /**
+   * Builds the Hadoop configuration Spark would: {@code spark.hadoop.*} settings from the SparkConf
+   * (spark-submit {@code --conf} and properties files), for reads before any SparkSession exists
+   * (the registry itself).
+   *
+   * @param extra Octet's {@code hadoop} settings, applied on top
+   * @return the configuration
+   */
+  public static Configuration fromSparkConf(Map<String, String> extra) {
+    Configuration c = new Configuration();
+    for (scala.Tuple2<String, String> kv : new org.apache.spark.SparkConf().getAll()) {
+      if (kv._1().startsWith("spark.hadoop.")) {
+        c.set(kv._1().substring("spark.hadoop.".length()), kv._2());
+      }
+    }
+    extra.forEach(c::set);
+    return c;
+  }
+
+  @Override
+  public String toString() {
+    return "HadoopObjectStore(" + settings.size() + " settings)";
   }
 
   private Configuration conf() {
