@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -27,9 +26,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Smoke test of the calibration-free modes on the real all-MiniLM-L6-v2: quantize, run in ONNX
  * Runtime, and compare mean-pooled sentence embeddings to FP32 over 20 Europarl passages.
  *
- * <p>Slow (about 15 s on 2 cores): every mode loads a 90 MB transformer into ONNX Runtime.
+ * <p>Measured (ORT 1.29, 2 threads): dynamic 0.9910 mean / 0.9874 worst, fp16 0.999999 / 0.999999,
+ * int4 (block 32, symmetric) 0.9406 / 0.9193. About 6.5 s on an idle 2-core machine.
  */
-@Tag("slow")
 class MiniLmModesTest {
   private static final OrtRuntime.SessionSettings TWO_THREADS =
       new OrtRuntime.SessionSettings(2, true);
@@ -51,7 +50,7 @@ class MiniLmModesTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource({
     "dynamic, 0.98, 0.97, MatMulInteger",
-    "fp16, 0.999, 0.999, Cast",
+    "fp16, 0.9999, 0.9999, Cast",
     "weight-only-int4, 0.93, 0.90, MatMulNBits"
   })
   void quantizedMiniLmRunsAndStaysCloseToFp32(

@@ -184,6 +184,103 @@ class WeightModesTest {
     assertThat(sqnr).as("int4 SQNR (4-bit weights: ~6 dB per bit)").isGreaterThan(15);
   }
 
+  @Test
+  void embeddingTablesAreStoredAsUint8AndDequantizedAfterTheLookup() {
+    SplittableRandom r = new SplittableRandom(59);
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("embed")
+            .addInput(Nodes.valueInfo("x", FLOAT_VALUE, "N", 4))
+            .addOutput(Nodes.valueInfo("y", FLOAT_VALUE, "N", 4, 16))
+            .addInitializer(TestModels.weights("table", r, 2f, 50, 16))
+            .addNode(
+                Nodes.node(
+                    "Cast",
+                    "ids",
+                    List.of("x"),
+                    List.of("i"),
+                    Nodes.attr("to", (long) TensorProto.DataType.INT64_VALUE)))
+            .addNode(Nodes.node("Gather", "lookup", List.of("table", "i"), List.of("y")))
+            .build();
+    OnnxModel fp32 = new OnnxModel(TestModels.model(graph, 13), null, "embed");
+
+    OnnxModel q =
+        quantize(fp32.proto(), DEFAULTS.withMode(QuantMode.DYNAMIC).withQuantizeEmbeddings(true));
+    GraphProto g = q.proto().getGraph();
+    OnnxGraph index = new OnnxGraph(g);
+
+    NodeProto gather = TestModels.nodeNamed(g, "lookup");
+    assertThat(index.initializer(gather.getInput(0)).orElseThrow().getDataType())
+        .as("table stored as uint8")
+        .isEqualTo(TensorProto.DataType.UINT8_VALUE);
+    assertThat(index.producer("y").orElseThrow().getOpType()).isEqualTo("DequantizeLinear");
+    assertThat(g.getInitializerList()).extracting(TensorProto::getName).doesNotContain("table");
+    float[] ids = {0, 49, 7, 7, 13, 21, 34, 2};
+    float[] ref = TestModels.run(fp32, "x", new long[] {2, 4}, ids).get("y");
+    float[] got = TestModels.run(q, "x", new long[] {2, 4}, ids).get("y");
+    float step = 4f / 255; // the table spans about [-2, 2] in 255 steps
+    for (int i = 0; i < ref.length; i++) {
+      assertThat(got[i])
+          .as("element %s within half a step", i)
+          .isCloseTo(ref[i], org.assertj.core.data.Offset.offset(step / 2 * 1.01f));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"if", "loop"})
+  void fp16KeepsControlFlowBodiesInFp32AndTheyStillRun(String kind) {
+    ModelProto proto = kind.equals("if") ? TestModels.ifModel(60) : TestModels.loopModel(60);
+    OnnxModel fp32 = new OnnxModel(proto, null, kind);
+
+    OnnxModel h = quantize(proto, DEFAULTS.withMode(QuantMode.FP16));
+
+    NodeProto cf =
+        h.proto().getGraph().getNodeList().stream()
+            .filter(n -> n.getOpType().equals("If") || n.getOpType().equals("Loop"))
+            .findFirst()
+            .orElseThrow();
+    OnnxGraph index = new OnnxGraph(h.proto().getGraph());
+    java.util.Set<String> outerReads = new java.util.TreeSet<>();
+    for (ai.onnx.proto.OnnxMl.AttributeProto a : cf.getAttributeList()) {
+      if (a.hasG()) {
+        java.util.Set<String> defined = new java.util.HashSet<>();
+        a.getG().getInputList().forEach(v -> defined.add(v.getName()));
+        a.getG().getInitializerList().forEach(t -> defined.add(t.getName()));
+        a.getG().getNodeList().forEach(n -> defined.addAll(n.getOutputList()));
+        a.getG()
+            .getNodeList()
+            .forEach(
+                n ->
+                    n.getInputList().stream()
+                        .filter(i -> !i.isEmpty() && !defined.contains(i))
+                        .forEach(outerReads::add));
+      }
+    }
+    assertThat(outerReads).as("%s bodies read outer tensors", kind).isNotEmpty();
+    for (String outer : outerReads) {
+      boolean f32 =
+          index.isGraphInput(outer)
+              || index
+                  .producer(outer)
+                  .map(
+                      p -> p.getOpType().equals("Cast") && Nodes.intAttr(p, "to", 0) == FLOAT_VALUE)
+                  .orElse(false)
+              || index.initializer(outer).map(t -> t.getDataType() == FLOAT_VALUE).orElse(false);
+      assertThat(f32).as("outer tensor '%s' read by the %s body is FP32", outer, kind).isTrue();
+    }
+    for (float shift : new float[] {0.6f, -0.6f}) {
+      float[] x = TestModels.uniform(new SplittableRandom(61), 3 * 6, 0.5f);
+      for (int i = 0; i < x.length; i++) {
+        x[i] += shift;
+      }
+      float[] ref = TestModels.run(fp32, "x", new long[] {3, 6}, x).get("y");
+      float[] got = TestModels.run(h, "x", new long[] {3, 6}, x).get("y");
+      assertThat(TestModels.sqnrDb(ref, got))
+          .as("%s fp16, shift %s", kind, shift)
+          .isGreaterThan(45);
+    }
+  }
+
   static QuantOptions int4Options(int blockSize, boolean symmetric) {
     QuantOptions d = DEFAULTS;
     return new QuantOptions(
