@@ -108,6 +108,7 @@ public final class ConfigLoader {
     Config defaults =
         registry.hasPath("defaults") ? registry.getConfig("defaults") : ConfigFactory.empty();
     checkModelKeys(defaults.root(), schema, "defaults", source, true);
+    checkModelKeys(ov.modelLevel.root(), schema, "(override)", source, true);
     Map<String, ModelConfig> models = new LinkedHashMap<>();
     if (registry.hasPath("models")) {
       ConfigValue mv = registry.root().get("models");
@@ -117,7 +118,7 @@ public final class ConfigLoader {
       }
       for (String name : new java.util.TreeSet<>(((ConfigObject) mv).keySet())) {
         ConfigValue entry = ((ConfigObject) mv).get(name);
-        String path = "models." + ConfigUtil.quoteString(name);
+        String path = "models." + ConfigUtil.joinPath(name);
         if (entry.valueType() != ConfigValueType.OBJECT) {
           throw QuantErrors.badConfig(source, path, "a model entry must be an object", null);
         }
@@ -263,7 +264,7 @@ public final class ConfigLoader {
       ConfigObject user, Config schema, String path, String source, boolean sectionsOnly) {
     for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
       String k = e.getKey();
-      String p = path + "." + ConfigUtil.quoteString(k);
+      String p = path + "." + ConfigUtil.joinPath(k);
       boolean known = sectionsOnly ? MODEL_SECTIONS.contains(k) : schema.root().containsKey(k);
       if (!known) {
         throw QuantErrors.badConfig(
@@ -309,9 +310,9 @@ public final class ConfigLoader {
     }
     ConfigObject u = (ConfigObject) user;
     ConfigObject s = (ConfigObject) schema;
-    boolean overrides = path.endsWith("tensor-overrides");
+    boolean overrides = path.endsWith(".tensor-overrides") || path.endsWith("\"tensor-overrides\"");
     for (Map.Entry<String, ConfigValue> e : u.entrySet()) {
-      String p = path + "." + ConfigUtil.quoteString(e.getKey());
+      String p = path + "." + ConfigUtil.joinPath(e.getKey());
       if (overrides) {
         if (e.getValue().valueType() != ConfigValueType.OBJECT) {
           throw QuantErrors.badConfig(source, p, "a tensor override must be an object", null);
@@ -350,7 +351,11 @@ public final class ConfigLoader {
     } catch (QuantException e) {
       throw e;
     } catch (ConfigException e) {
-      throw QuantErrors.badConfig(source, path, e.getMessage(), e);
+      // Typesafe says "<key> has type X rather than Y": name the full key path.
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("([\\w.\"-]+) has type").matcher(e.getMessage());
+      String key = m.find() ? path + "." + m.group(1) : path;
+      throw QuantErrors.badConfig(source, key, e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw QuantErrors.badConfig(source, path, e.getMessage(), e);
     }

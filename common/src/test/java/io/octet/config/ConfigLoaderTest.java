@@ -1,0 +1,156 @@
+package io.octet.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.octet.calib.CalibrationMethod;
+import io.octet.error.QuantException;
+import io.octet.quant.QuantMode;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+  private static final String GOOD =
+      """
+      warehouse = "s3a://bucket/zoo"
+      run { parallel-models = 3 }
+      hadoop { "fs.s3a.endpoint" = "http://127.0.0.1:9000" }
+      defaults { calibration { num-bins = 2048 }, validation { gate { min-mean-cosine = 0.98 } } }
+      models {
+        bert {
+          uri = "s3a://bucket/bert.onnx"
+          calibration { dataset = "s3a://bucket/cal" }
+          validation { dataset = "s3a://bucket/val", pooling = mean }
+          quantization {
+            method = mse
+            op-types = [MatMul]
+            tensor-overrides { "x/y" { range = [-4.0, 4.0] } }
+          }
+          inputs = [ { name = ids, column = input_ids, dtype = int64, shape = [-1] } ]
+        }
+        cnn {
+          uri = "file:///m/cnn.onnx"
+          quantization { mode = dynamic }
+          validation { dataset = "file:///d/val" }
+        }
+      }
+      """;
+
+  private static RegistryConfig load(
+      String text, List<String> sets, Map<String, String> env, Properties p) {
+    return ConfigLoader.load(text, "registry.conf", sets, env, p);
+  }
+
+  private static RegistryConfig load(String text) {
+    return load(text, List.of(), Map.of(), new Properties());
+  }
+
+  @Test
+  void mergesReferenceDefaultsRegistryDefaultsAndModelEntries() {
+    RegistryConfig r = load(GOOD);
+    assertThat(r.warehouse()).isEqualTo("s3a://bucket/zoo");
+    assertThat(r.run().parallelModels()).isEqualTo(3);
+    assertThat(r.hadoop()).containsEntry("fs.s3a.endpoint", "http://127.0.0.1:9000");
+    ModelConfig bert = r.models().get("bert");
+    assertThat(bert.calibration().numBins()).as("registry defaults").isEqualTo(2048);
+    assertThat(bert.calibration().batchSize()).as("reference.conf default").isEqualTo(32);
+    assertThat(bert.quantization().method()).isEqualTo(CalibrationMethod.MSE);
+    assertThat(bert.quantization().opTypes()).containsExactly("MatMul");
+    assertThat(bert.quantization().tensorOverrides().get("x/y").fixedRange()).isTrue();
+    assertThat(bert.validation().gate().minMeanCosine()).isEqualTo(0.98);
+    assertThat(bert.inputs()).hasSize(1);
+    assertThat(bert.inputs().get(0).column()).isEqualTo("input_ids");
+    ModelConfig cnn = r.models().get("cnn");
+    assertThat(cnn.quantization().mode()).isEqualTo(QuantMode.DYNAMIC);
+    assertThat(cnn.calibration().dataset()).as("dynamic needs no calibration data").isNull();
+    assertThat(r.models().keySet()).containsExactly("bert", "cnn");
+  }
+
+  @Test
+  void overridesApplyInPrecedenceOrder() {
+    Properties p = new Properties();
+    p.setProperty("octet.calibration.num-bins", "1024");
+    p.setProperty("octet.run.parallel-models", "5");
+    Map<String, String> env =
+        Map.of("OCTET__CALIBRATION__NUM_BINS", "512", "OCTET__RUN__PARALLEL_MODELS", "7");
+    RegistryConfig r = load(GOOD, List.of("calibration.num-bins=256"), env, p);
+    assertThat(r.models().get("bert").calibration().numBins()).as("--set wins").isEqualTo(256);
+    assertThat(r.models().get("cnn").calibration().numBins())
+        .as("model sections apply to all")
+        .isEqualTo(256);
+    assertThat(r.run().parallelModels()).as("-D beats the environment").isEqualTo(5);
+    RegistryConfig envOnly = load(GOOD, List.of(), env, new Properties());
+    assertThat(envOnly.run().parallelModels()).as("environment beats the file").isEqualTo(7);
+    RegistryConfig set =
+        load(
+            GOOD, List.of("warehouse=/tmp/wh", "models.cnn.version=7"), Map.of(), new Properties());
+    assertThat(set.warehouse()).isEqualTo("/tmp/wh");
+    assertThat(set.models().get("cnn").version()).isEqualTo("7");
+  }
+
+  @Test
+  void unknownKeysAreRefusedNamingKeyFileAndClosestKey() {
+    assertThatThrownBy(
+            () ->
+                load(
+                    GOOD.replace(
+                        "calibration { dataset = \"s3a://bucket/cal\" }",
+                        "calibraton { dataset = \"x\" }")))
+        .isInstanceOf(QuantException.class)
+        .hasMessageContaining("registry.conf")
+        .hasMessageContaining("models.bert.calibraton")
+        .hasMessageContaining("did you mean 'calibration'");
+    assertThatThrownBy(() -> load(GOOD.replace("num-bins = 2048", "num-bin = 2048")))
+        .hasMessageContaining("defaults.calibration.num-bin")
+        .hasMessageContaining("num-bins");
+    assertThatThrownBy(
+            () -> load(GOOD.replace("run { parallel-models = 3 }", "runn { parallel-models = 3 }")))
+        .hasMessageContaining("'runn'")
+        .hasMessageContaining("did you mean 'run'");
+    assertThatThrownBy(() -> load(GOOD.replace("range = [-4.0, 4.0]", "rnage = [-4.0, 4.0]")))
+        .hasMessageContaining("tensor-overrides")
+        .hasMessageContaining("rnage");
+    assertThatThrownBy(
+            () -> load(GOOD, List.of("calibration.partitons=3"), Map.of(), new Properties()))
+        .hasMessageContaining("partitons");
+  }
+
+  @Test
+  void wrongTypesAndBadValuesNameTheKey() {
+    assertThatThrownBy(() -> load(GOOD.replace("num-bins = 2048", "num-bins = lots")))
+        .isInstanceOf(QuantException.class)
+        .hasMessageContaining("registry.conf")
+        .hasMessageContaining("calibration.num-bins");
+    assertThatThrownBy(() -> load(GOOD.replace("num-bins = 2048", "num-bins = 1000")))
+        .hasMessageContaining("calibration")
+        .hasMessageContaining("power of two");
+    assertThatThrownBy(() -> load(GOOD.replace("method = mse", "method = fancy")))
+        .hasMessageContaining("models.bert.quantization")
+        .hasMessageContaining("minmax");
+    assertThatThrownBy(() -> load(GOOD.replace("dtype = int64", "dtype = int65")))
+        .hasMessageContaining("models.bert.inputs[0]")
+        .hasMessageContaining("int65");
+  }
+
+  @Test
+  void missingRequiredFieldsAndUnsafeNamesAreRefused() {
+    assertThatThrownBy(() -> load(GOOD.replace("uri = \"s3a://bucket/bert.onnx\"", "")))
+        .hasMessageContaining("models.bert.uri")
+        .hasMessageContaining("no uri");
+    assertThatThrownBy(
+            () -> load(GOOD.replace("calibration { dataset = \"s3a://bucket/cal\" }", "")))
+        .hasMessageContaining("models.bert.calibration.dataset")
+        .hasMessageContaining("static");
+    assertThatThrownBy(() -> load(GOOD.replace("validation { dataset = \"file:///d/val\" }", "")))
+        .hasMessageContaining("models.cnn.validation.dataset");
+    assertThatThrownBy(() -> load(GOOD.replace("  cnn {", "  \"../escape\" {")))
+        .isInstanceOf(QuantException.class)
+        .hasMessageContaining("../escape")
+        .hasMessageContaining("not allowed");
+    assertThatThrownBy(() -> load("warehouse = x\nmodels {}"))
+        .hasMessageContaining("lists no models");
+    assertThatThrownBy(() -> load("models { a { uri = ")).hasMessageContaining("not valid HOCON");
+  }
+}

@@ -1,0 +1,245 @@
+package io.octet.jobs.bench;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.octet.config.InputBinding;
+import io.octet.data.Batching;
+import io.octet.data.ElemType;
+import io.octet.data.Sample;
+import io.octet.jobs.calibrate.CalibrationTask;
+import io.octet.jobs.calibrate.PartialStats;
+import io.octet.jobs.data.Datasets;
+import io.octet.jobs.data.RowDecoder;
+import io.octet.jobs.demo.DemoData;
+import io.octet.jobs.spark.ExecutorModels;
+import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.onnx.OnnxModel;
+import io.octet.onnx.OnnxModelIO;
+import io.octet.quant.QuantOptions;
+import io.octet.quant.Quantizer;
+import io.octet.runtime.InputBatch;
+import io.octet.util.Hashing;
+import java.io.Serializable;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+
+/**
+ * Calibration benchmark (issue 3), in local Spark on this machine:
+ *
+ * <ul>
+ *   <li>{@code throughput N}: calibration of all-MiniLM-L6-v2 over N Europarl passages vs plain
+ *       ONNX Runtime inference of the FP32 model over the same rows, partitions, batching and
+ *       threads, alternated in one process; prints rows/s of both and their ratio.
+ *   <li>{@code memory N}: calibration over N passages in this JVM; prints peak heap, heap retained
+ *       after a full GC, and peak RSS. Run once with N and once with 10×N (bench/calibration does).
+ * </ul>
+ */
+public final class CalibrationBench {
+  private CalibrationBench() {}
+
+  /**
+   * Entry point.
+   *
+   * @param args mode and rows
+   * @throws Exception on failure
+   */
+  public static void main(String[] args) throws Exception {
+    String mode = args[0];
+    int rows = Integer.parseInt(args[1]);
+    Path work = Path.of(args.length > 2 ? args[2] : "target/calibration-bench");
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    Setup s = setUp(spark, work, rows);
+    if (mode.equals("throughput")) {
+      throughput(spark, s, rows);
+    } else {
+      memory(spark, s, rows);
+    }
+    spark.stop();
+  }
+
+  /** Data, model and the calibration task, prepared once. */
+  record Setup(Path data, CalibrationTask task, Plain plain) {}
+
+  private static Setup setUp(SparkSession spark, Path work, int rows) throws Exception {
+    Path dir = work.resolve("rows-" + rows);
+    Path data = dir.resolve("data");
+    if (!Files.exists(data)) {
+      Files.createDirectories(dir);
+      List<String> source = DemoData.passages(0, rows);
+      List<String> passages = new ArrayList<>();
+      // Europarl has 17,597 documents; beyond that, passages repeat (the row count is what the
+      // memory figure is about).
+      for (int i = 0; i < rows; i++) {
+        passages.add(source.get(i % source.size()));
+      }
+      DemoData.writeText(spark, tokenizer(work), passages, "r", data);
+    }
+    Path fp32File = work.resolve("all-minilm-l6-v2.onnx");
+    if (!Files.exists(fp32File)) {
+      DemoData.copyResource("/all-minilm-l6-v2.onnx", fp32File);
+    }
+    OnnxModel fp32 = OnnxModelIO.read(fp32File);
+    Quantizer.Prepared prepared =
+        Quantizer.prepare(fp32, QuantOptions.defaults().withOpTypes(List.of("MatMul")));
+    Path aug = work.resolve("calibration-model.onnx");
+    OnnxModelIO.write(prepared.augmented().model(), aug, OnnxModelIO.WriteOptions.DEFAULT);
+    HadoopObjectStore store =
+        new HadoopObjectStore(spark.sparkContext().hadoopConfiguration(), Map.of());
+    Dataset<Row> ds = Datasets.read(spark, "minilm", data.toUri().toString(), 0, null);
+    List<InputBinding> b =
+        List.of(
+            new InputBinding("input_ids", "input_ids", ElemType.INT64, new long[] {-1}),
+            new InputBinding("attention_mask", "attention_mask", ElemType.INT64, new long[] {-1}),
+            new InputBinding("token_type_ids", "token_type_ids", ElemType.INT64, new long[] {-1}));
+    RowDecoder decoder = RowDecoder.create("minilm", "bench", ds.schema(), b, null, null);
+    CalibrationTask task =
+        new CalibrationTask(
+            store,
+            aug.toUri().toString(),
+            Hashing.sha256(Files.readAllBytes(aug)),
+            List.of(),
+            "minilm",
+            decoder,
+            prepared.augmented().outputFor(),
+            4096,
+            32);
+    Plain plain =
+        new Plain(
+            store,
+            fp32File.toUri().toString(),
+            Hashing.sha256(Files.readAllBytes(fp32File)),
+            decoder,
+            32);
+    return new Setup(data, task, plain);
+  }
+
+  private static Path tokenizer(Path work) throws java.io.IOException {
+    Path t = work.resolve("all-minilm-l6-v2-tokenizer.json");
+    return Files.exists(t) ? t : DemoData.copyResource("/all-minilm-l6-v2-tokenizer.json", t);
+  }
+
+  /** Plain FP32 inference over a partition, with the same decoding, batching and session cache. */
+  record Plain(HadoopObjectStore store, String uri, String sha, RowDecoder decoder, int batch)
+      implements FlatMapFunction<Iterator<InternalRow>, Long>, Serializable {
+    @Override
+    public Iterator<Long> call(Iterator<InternalRow> rows) throws OrtException {
+      TaskContext tc = TaskContext.get();
+      OrtSession s = ExecutorModels.session(store, uri, sha, List.of(), Math.max(1, tc.cpus()));
+      Batching.Streamer streamer = new Batching.Streamer(batch, 64);
+      long n = 0;
+      long i = 0;
+      while (rows.hasNext()) {
+        List<Sample> full = streamer.add(decoder.decode(rows.next(), "r" + i++));
+        if (!full.isEmpty()) {
+          n += run(s, full);
+        }
+      }
+      for (List<Sample> b : streamer.flush()) {
+        n += run(s, b);
+      }
+      return List.of(n).iterator();
+    }
+
+    private static long run(OrtSession s, List<Sample> batch) throws OrtException {
+      try (InputBatch in = InputBatch.of(batch);
+          OrtSession.Result r = s.run(in.tensorsFor(s.getInputNames()))) {
+        return r.size() > 0 ? batch.size() : 0;
+      }
+    }
+  }
+
+  private static void throughput(SparkSession spark, Setup s, int rows) {
+    Dataset<Row> ds = Datasets.read(spark, "minilm", s.data().toUri().toString(), 0, null).cache();
+    ds.count();
+    double[] plain = new double[3];
+    double[] calib = new double[3];
+    for (int round = 0; round < 3; round++) {
+      long t0 = System.nanoTime();
+      long n = Datasets.internalRows(ds, 2).mapPartitions(s.plain()).reduce(Long::sum);
+      plain[round] = (System.nanoTime() - t0) / 1e9;
+      t0 = System.nanoTime();
+      PartialStats p =
+          Datasets.internalRows(ds, 2).mapPartitions(s.task()).treeReduce(PartialStats::merge, 2);
+      calib[round] = (System.nanoTime() - t0) / 1e9;
+      if (n != rows || p.rows() != rows) {
+        throw new IllegalStateException("Row counts differ: " + n + " / " + p.rows());
+      }
+    }
+    // Round 0 warms up sessions and JIT; report the better of the two measured rounds each.
+    double tp = Math.min(plain[1], plain[2]);
+    double tc = Math.min(calib[1], calib[2]);
+    System.out.printf(
+        Locale.ROOT,
+        "RESULT throughput rows=%d plain_s=%.2f calibration_s=%.2f plain_rows_per_s=%.1f"
+            + " calibration_rows_per_s=%.1f ratio=%.3f%n",
+        rows,
+        tp,
+        tc,
+        rows / tp,
+        rows / tc,
+        tp / tc);
+  }
+
+  private static void memory(SparkSession spark, Setup s, int rows) {
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      p.resetPeakUsage();
+    }
+    Dataset<Row> ds = Datasets.read(spark, "minilm", s.data().toUri().toString(), 0, null);
+    long t0 = System.nanoTime();
+    PartialStats p =
+        Datasets.internalRows(ds, 2).mapPartitions(s.task()).treeReduce(PartialStats::merge, 2);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    long peak = 0;
+    for (MemoryPoolMXBean mp : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (mp.getType() == MemoryType.HEAP) {
+        peak += mp.getPeakUsage().getUsed();
+      }
+    }
+    System.gc();
+    long retained = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    System.out.printf(
+        Locale.ROOT,
+        "RESULT memory rows=%d seen=%d seconds=%.1f peak_heap_mb=%.1f retained_heap_mb=%.1f"
+            + " peak_rss_mb=%.1f%n",
+        rows,
+        p.rows(),
+        secs,
+        peak / 1e6,
+        retained / 1e6,
+        vmHwmKb() / 1e3);
+  }
+
+  private static long vmHwmKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return -1;
+  }
+}
