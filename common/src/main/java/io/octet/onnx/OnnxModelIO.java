@@ -172,7 +172,7 @@ public final class OnnxModelIO {
               "tensor '"
                   + t.getName()
                   + "' keeps its data in external file '"
-                  + dir.relativize(d.file())
+                  + dir.normalize().relativize(d.file())
                   + "', which is missing next to the model",
               null);
         }
@@ -189,7 +189,7 @@ public final class OnnxModelIO {
                 t.getName(),
                 d.offset(),
                 d.offset() + d.length(),
-                dir.relativize(d.file()),
+                dir.normalize().relativize(d.file()),
                 size),
             null);
       }

@@ -205,6 +205,22 @@ class OnnxModelIOTest {
   }
 
   @Test
+  void shortExternalDataFileIsNamedWithTheBytesItLacks() throws IOException {
+    Files.createDirectories(dir.resolve("w"));
+    Files.write(dir.resolve("w/part.bin"), new byte[20]);
+    ModelProto proto = gatherModel(externalTensor("table", 4, 2, "w/part.bin", 0));
+    Path file = dir.resolve("short.onnx");
+    Files.write(file, proto.toByteArray());
+
+    assertThatThrownBy(() -> OnnxModelIO.read(file))
+        .isInstanceOf(QuantException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("tensor 'table' needs bytes 0..32")
+        .hasMessageContaining("w/part.bin")
+        .hasMessageContaining("only 20 bytes");
+  }
+
+  @Test
   void missingFileSaysItDoesNotExist() {
     Path file = dir.resolve("nope.onnx");
     assertThatThrownBy(() -> OnnxModelIO.read(file))
