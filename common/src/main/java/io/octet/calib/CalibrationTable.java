@@ -91,6 +91,18 @@ public record CalibrationTable(String model, long rows, Map<String, TensorCalibr
   }
 
   /**
+   * Returns every tensor's merged histogram, from which any clipping method can be recomputed
+   * without inference.
+   *
+   * @return histograms by tensor name
+   */
+  public Map<String, io.octet.histogram.Histogram> histograms() {
+    Map<String, io.octet.histogram.Histogram> out = new LinkedHashMap<>();
+    tensors.forEach((k, v) -> out.put(k, v.histogram()));
+    return out;
+  }
+
+  /**
    * Serializes the table (deterministic bytes for equal tables).
    *
    * @return the JSON bytes

@@ -216,6 +216,31 @@ public record QuantOptions(
   }
 
   /**
+   * Returns a copy with another inclusion list (empty = every node).
+   *
+   * @param nodes the only nodes quantized
+   * @return the copy
+   */
+  public QuantOptions withIncludeNodes(List<String> nodes) {
+    return new QuantOptions(
+        mode,
+        method,
+        percentile,
+        activationType,
+        activationSymmetric,
+        perChannel,
+        opTypes,
+        nodes,
+        excludeNodes,
+        excludeOpTypes,
+        tensorOverrides,
+        quantizeEmbeddings,
+        int4BlockSize,
+        int4Symmetric,
+        fp16KeepOpTypes);
+  }
+
+  /**
    * Returns a copy with another exclusion list.
    *
    * @param nodes nodes never quantized

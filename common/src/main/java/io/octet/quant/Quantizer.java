@@ -68,6 +68,20 @@ public final class Quantizer {
   }
 
   /**
+   * Re-plans an already prepared model with other options (exclusions, methods, op types), reusing
+   * its tensor types and calibration model: the new plan calibrates a subset of the same tensors,
+   * so stored histograms serve it without another inference pass.
+   *
+   * @param p the prepared model
+   * @param opts the new options
+   * @return the model prepared for the new options
+   */
+  public static Prepared replan(Prepared p, QuantOptions opts) {
+    QuantPlan plan = QuantPlanner.plan(p.fp32(), p.types(), opts);
+    return new Prepared(p.fp32(), p.types(), plan, p.augmented());
+  }
+
+  /**
    * Chooses clipping ranges from merged histograms.
    *
    * @param modelName the model's name
