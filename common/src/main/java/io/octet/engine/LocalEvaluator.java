@@ -8,6 +8,7 @@ import io.octet.error.QuantErrors;
 import io.octet.onnx.OnnxModel;
 import io.octet.runtime.InputBatch;
 import io.octet.runtime.OrtRuntime;
+import io.octet.tune.Candidate;
 import io.octet.tune.Evaluator;
 import io.octet.validate.Latency;
 import io.octet.validate.ValidationMetrics;
@@ -42,10 +43,10 @@ public final class LocalEvaluator implements Evaluator {
   }
 
   @Override
-  public List<ValidationMetrics> evaluate(List<OnnxModel> candidates) {
+  public List<ValidationMetrics> evaluate(List<Candidate> candidates) {
     List<ValidationMetrics> out = new ArrayList<>();
-    for (OnnxModel c : candidates) {
-      out.add(LocalEngine.validate(fp32, c, rows, opts, 32, threads));
+    for (Candidate c : candidates) {
+      out.add(LocalEngine.validate(fp32, c.build(fp32.name()), rows, opts, 32, threads));
     }
     return out;
   }

@@ -13,10 +13,10 @@ public interface Evaluator {
   /**
    * Evaluates candidates.
    *
-   * @param candidates quantized models
+   * @param candidates recipes for quantized models (a starting point and options)
    * @return their metrics, in the same order
    */
-  List<ValidationMetrics> evaluate(List<OnnxModel> candidates);
+  List<ValidationMetrics> evaluate(List<Candidate> candidates);
 
   /**
    * Measures how many times faster than FP32 a candidate runs on the sample (same threads).

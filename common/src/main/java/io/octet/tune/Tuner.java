@@ -102,7 +102,7 @@ public final class Tuner {
    * @return the result
    */
   public Result tune(Base start, QuantOptions opts, Supplier<Base> smoothed) {
-    Candidate best = measure("baseline", "as configured", start, opts, List.of()).get(0);
+    Scored best = measure("baseline", "as configured", start, opts, List.of()).get(0);
     if (best.passed) {
       return result(best);
     }
@@ -138,7 +138,7 @@ public final class Tuner {
   }
 
   /** Each quantized node alone; returns node names, most sensitive first. */
-  private List<String> sensitivity(Candidate best) {
+  private List<String> sensitivity(Scored best) {
     QuantPlan plan = Quantizer.replan(best.base.prepared(), best.options).plan();
     List<Spec> specs = new ArrayList<>();
     List<String> names = new ArrayList<>();
@@ -158,7 +158,7 @@ public final class Tuner {
     // Sensitivity runs are measurements, not search steps: they do not count against the budget.
     int saved = budget;
     budget = Integer.MAX_VALUE;
-    List<Candidate> alone = measureAll(specs);
+    List<Scored> alone = measureAll(specs);
     budget = saved;
     Map<String, Double> score = new LinkedHashMap<>();
     for (int i = 0; i < names.size(); i++) {
@@ -173,7 +173,7 @@ public final class Tuner {
   /**
    * Every other method on the inputs of the most sensitive nodes; keeps the overrides that help.
    */
-  private Candidate tensorMethods(Candidate best, List<String> order) {
+  private Scored tensorMethods(Scored best, List<String> order) {
     QuantPlan plan = Quantizer.replan(best.base.prepared(), best.options).plan();
     Map<String, List<String>> inputsOf = new LinkedHashMap<>();
     var graph = new io.octet.onnx.OnnxGraph(best.base.prepared().fp32().proto().getGraph());
@@ -217,7 +217,7 @@ public final class Tuner {
     if (specs.isEmpty()) {
       return best;
     }
-    List<Candidate> got = measureAll(specs);
+    List<Scored> got = measureAll(specs);
     Map<String, TensorOverride> keep = new LinkedHashMap<>(best.options.tensorOverrides());
     Map<String, Double> bestPer = new LinkedHashMap<>();
     for (int i = 0; i < got.size(); i++) {
@@ -244,11 +244,11 @@ public final class Tuner {
   }
 
   /** Smallest k such that the k most sensitive nodes in FP32 meet the gate. */
-  private Candidate fallback(Candidate best, List<String> order) {
+  private Scored fallback(Scored best, List<String> order) {
     int lo = 0; // known to fail
     int hi = -1; // smallest known to pass
-    Candidate passing = null;
-    Candidate all = null;
+    Scored passing = null;
+    Scored all = null;
     while (budget > 0) {
       int top = hi < 0 ? order.size() : hi;
       if (top - lo <= 1 && hi >= 0) {
@@ -266,10 +266,10 @@ public final class Tuner {
                 best.options.withExcludeNodes(concat(best.options.excludeNodes(), out)),
                 out));
       }
-      List<Candidate> got = measureAll(specs);
+      List<Scored> got = measureAll(specs);
       for (int i = 0; i < ks.size(); i++) {
         int k = ks.get(i);
-        Candidate c = got.get(i);
+        Scored c = got.get(i);
         if (k == order.size()) {
           all = c;
         }
@@ -310,50 +310,41 @@ public final class Tuner {
   private record Spec(
       String step, String description, Base base, QuantOptions options, List<String> fp32Nodes) {}
 
-  private static final class Candidate {
+  private static final class Scored {
     final Base base;
     final QuantOptions options;
-    final OnnxModel model;
     final double value;
     final boolean passed;
     final List<String> fp32Nodes;
 
-    Candidate(
-        Base base,
-        QuantOptions options,
-        OnnxModel model,
-        double value,
-        boolean passed,
-        List<String> fp32Nodes) {
+    Scored(Base base, QuantOptions options, double value, boolean passed, List<String> fp32Nodes) {
       this.base = base;
       this.options = options;
-      this.model = model;
       this.value = value;
       this.passed = passed;
       this.fp32Nodes = fp32Nodes;
     }
   }
 
-  private List<Candidate> measure(
+  private List<Scored> measure(
       String step, String description, Base base, QuantOptions opts, List<String> fp32) {
     return measureAll(List.of(new Spec(step, description, base, opts, fp32)));
   }
 
-  private List<Candidate> measureAll(List<Spec> specs) {
-    List<OnnxModel> models = new ArrayList<>();
+  private List<Scored> measureAll(List<Spec> specs) {
+    List<Candidate> recipes = new ArrayList<>();
     for (Spec s : specs) {
-      models.add(build(s.base(), s.options()));
+      recipes.add(new Candidate(s.base(), s.options()));
     }
-    List<ValidationMetrics> metrics = eval.evaluate(models);
-    List<Candidate> out = new ArrayList<>();
+    List<ValidationMetrics> metrics = eval.evaluate(recipes);
+    List<Scored> out = new ArrayList<>();
     for (int i = 0; i < specs.size(); i++) {
       Spec s = specs.get(i);
       ValidationMetrics m = metrics.get(i);
       boolean pass = gate.evaluate(m, Double.NaN).passed();
-      double speed =
-          s.step().equals("sensitivity") || s.step().equals("tensor-method")
-              ? Double.NaN
-              : eval.speedup(models.get(i));
+      // Sensitivity and per-tensor probes are only compared with each other: no timing needed.
+      boolean timed = !s.step().equals("sensitivity") && !s.step().equals("tensor-method");
+      double speed = timed ? eval.speedup(recipes.get(i).build(model)) : Double.NaN;
       double v = objective.value(m);
       trials.add(new Trial(s.step(), s.description(), s.fp32Nodes(), v, pass, speed));
       LOG.info(
@@ -366,36 +357,30 @@ public final class Tuner {
               objective.label(),
               v,
               pass ? " PASS" : ""));
-      out.add(new Candidate(s.base(), s.options(), models.get(i), v, pass, s.fp32Nodes()));
+      out.add(new Scored(s.base(), s.options(), v, pass, s.fp32Nodes()));
       budget--;
     }
     return out;
   }
 
-  private OnnxModel build(Base base, QuantOptions opts) {
-    Quantizer.Prepared p = Quantizer.replan(base.prepared(), opts);
-    CalibrationTable t =
-        Quantizer.calibrate(model, p.plan(), base.table().histograms(), base.table().rows());
-    return Quantizer.quantize(p.fp32(), opts, p, t, Map.of());
-  }
-
-  private static Candidate better(Candidate a, Candidate b) {
+  private static Scored better(Scored a, Scored b) {
     if (b.passed != a.passed) {
       return b.passed ? b : a;
     }
     return b.value > a.value ? b : a;
   }
 
-  private static Candidate better(Candidate a, List<Candidate> bs) {
-    Candidate best = a;
-    for (Candidate b : bs) {
+  private static Scored better(Scored a, List<Scored> bs) {
+    Scored best = a;
+    for (Scored b : bs) {
       best = better(best, b);
     }
     return best;
   }
 
-  private Result result(Candidate c) {
-    return new Result(c.options, c.base, c.model, c.passed, c.fp32Nodes, objective, trials);
+  private Result result(Scored c) {
+    OnnxModel built = new Candidate(c.base, c.options).build(model);
+    return new Result(c.options, c.base, built, c.passed, c.fp32Nodes, objective, trials);
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
