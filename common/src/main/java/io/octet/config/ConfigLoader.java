@@ -35,7 +35,7 @@ public final class ConfigLoader {
   private static final Set<String> TOP_LEVEL =
       Set.of("warehouse", "run", "spark", "hadoop", "defaults", "models");
   private static final Set<String> MODEL_SECTIONS =
-      Set.of("quantization", "calibration", "validation");
+      Set.of("quantization", "calibration", "validation", "tuning");
   private static final Set<String> FREE_MAPS = Set.of("spark", "hadoop");
   private static final Set<String> OVERRIDE_KEYS =
       Set.of("method", "percentile", "range", "symmetric", "activation-type");
@@ -185,6 +185,11 @@ public final class ConfigLoader {
             source,
             path + ".calibration",
             () -> CalibrationConfig.fromConfig(merged.getConfig("calibration")));
+    io.octet.tune.TuningOptions tuning =
+        section(
+            source,
+            path + ".tuning",
+            () -> io.octet.tune.TuningOptions.fromConfig(merged.getConfig("tuning")));
     ValidationConfig val =
         section(
             source,
@@ -232,6 +237,7 @@ public final class ConfigLoader {
                 q,
                 cal,
                 val,
+                tuning,
                 merged));
   }
 

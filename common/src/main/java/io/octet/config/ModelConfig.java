@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  * @param quantization how to quantize
  * @param calibration calibration data and settings
  * @param validation validation data, comparison and gate
+ * @param tuning accuracy-aware tuning
  * @param resolved the merged config subtree of this model (for hashing and reports)
  */
 public record ModelConfig(
@@ -29,6 +30,7 @@ public record ModelConfig(
     QuantOptions quantization,
     CalibrationConfig calibration,
     ValidationConfig validation,
+    io.octet.tune.TuningOptions tuning,
     Config resolved) {
 
   /** Names become path segments in the warehouse: no separators, no "..". */

@@ -10,7 +10,8 @@ import java.util.OptionalInt;
  * @param inputs values keyed by model input name
  * @param label the class label, or -1 when the row has none
  */
-public record Sample(String id, Map<String, TensorValue> inputs, int label) {
+public record Sample(String id, Map<String, TensorValue> inputs, int label)
+    implements java.io.Serializable {
 
   /** Copies the inputs map and validates the label. */
   public Sample {

@@ -10,7 +10,8 @@ import java.util.Arrays;
  * @param shape the row's shape, e.g. [sequenceLength] or [1, 8, 8]
  * @param data a float[], double[], long[], int[] or byte[] matching {@code type}
  */
-public record TensorValue(ElemType type, long[] shape, Object data) {
+public record TensorValue(ElemType type, long[] shape, Object data)
+    implements java.io.Serializable {
 
   /** Validates that the array's type and length match the element type and shape. */
   public TensorValue {

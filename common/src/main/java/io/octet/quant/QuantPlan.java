@@ -41,6 +41,24 @@ public record QuantPlan(
     return out;
   }
 
+  /**
+   * Tensors whose histograms calibration collects: the calibrated ones and the shared ones. A
+   * shared tensor reuses another's parameters in this plan, but a re-plan (tuning sends nodes back
+   * to FP32) can leave it without its root; its stored histogram then calibrates it with no new
+   * inference pass.
+   *
+   * @return tensor names in graph order
+   */
+  public List<String> histogramTensors() {
+    List<String> out = new ArrayList<>();
+    for (ActivationQuant a : activations.values()) {
+      if (a.source() != Source.FIXED) {
+        out.add(a.tensor());
+      }
+    }
+    return out;
+  }
+
   /** Where an activation's quantization parameters come from. */
   public enum Source {
     /** Measured on calibration data. */

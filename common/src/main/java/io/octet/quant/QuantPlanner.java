@@ -239,7 +239,11 @@ public final class QuantPlanner {
           break;
         }
         NodeProto act = cs.get(0);
-        if (!act.getInput(0).equals(t) || !opts.allows(act.getName(), act.getOpType())) {
+        // Only an explicit exclusion stops the fold: an include list names the nodes to
+        // quantize, and folding Relu/Clip into them is part of quantizing them.
+        if (!act.getInput(0).equals(t)
+            || opts.excludeNodes().contains(act.getName())
+            || opts.excludeOpTypes().contains(act.getOpType())) {
           break;
         }
         t = act.getOutput(0);

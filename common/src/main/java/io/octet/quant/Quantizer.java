@@ -61,9 +61,9 @@ public final class Quantizer {
           "Check quantization.op-types and the include/exclude lists.");
     }
     ModelAugmenter.Augmented aug =
-        plan.calibrationTensors().isEmpty()
+        plan.histogramTensors().isEmpty()
             ? null
-            : ModelAugmenter.augment(fp32, plan.calibrationTensors());
+            : ModelAugmenter.augment(fp32, plan.histogramTensors());
     return new Prepared(fp32, types, plan, aug);
   }
 
@@ -99,19 +99,32 @@ public final class Quantizer {
     }
     Map<String, TensorCalibration> out = new LinkedHashMap<>();
     for (ActivationQuant a : plan.activations().values()) {
-      if (a.source() != Source.CALIBRATED) {
+      if (a.source() == Source.FIXED) {
         continue;
       }
       Histogram h = histograms.get(a.tensor());
-      if (h == null) {
-        throw new IllegalArgumentException("No histogram for tensor '" + a.tensor() + "'");
+      if (h == null && a.source() == Source.SHARED) {
+        continue; // a plan made before shared tensors were collected
       }
+      if (h == null) {
+        throw new IllegalArgumentException(
+            "No histogram for tensor '"
+                + a.tensor()
+                + "': the calibration data were collected for another plan; recalibrate");
+      }
+      // A shared tensor is calibrated like its root, so a re-plan that frees it has its range.
+      ActivationQuant how =
+          a.source() == Source.SHARED ? plan.activations().get(a.sharedWith()) : a;
       if (h.isEmpty()) {
+        if (a.source() == Source.SHARED) {
+          continue;
+        }
         throw QuantErrors.nonFinite(modelName, a.tensor(), h.nonFiniteCount(), h.nonFiniteCount());
       }
       out.put(
           a.tensor(),
-          TensorCalibration.of(a.tensor(), h, a.method(), a.percentile(), a.type(), a.symmetric()));
+          TensorCalibration.of(
+              a.tensor(), h, how.method(), how.percentile(), how.type(), how.symmetric()));
     }
     return new CalibrationTable(modelName, rows, out);
   }

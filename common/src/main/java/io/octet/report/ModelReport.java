@@ -72,6 +72,9 @@ public final class ModelReport {
     b.append(ModelParts.gateTable(m));
     b.append("<h2 id=\"artifacts\">Artifacts</h2><p>");
     b.append(ModelParts.artifactLinks(m.artifacts(), dir, false)).append("</p>");
+    if (m.tuning() != null) {
+      b.append("<h2 id=\"tuning\">Tuning</h2>").append(TuningParts.section(m.tuning()));
+    }
     b.append("<h2 id=\"sensitivity\">Per-node sensitivity</h2>");
     b.append(QualityParts.nodeSensitivity(m, o));
     b.append("<h2 id=\"layer-error\">Per-layer error</h2>");

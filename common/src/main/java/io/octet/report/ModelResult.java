@@ -40,7 +40,8 @@ public record ModelResult(
     List<NodeSqnr> nodeSqnr,
     Artifacts artifacts,
     Map<String, String> config,
-    Boolean latestMoved) {
+    Boolean latestMoved,
+    Tuning tuning) {
 
   /** Copies collections, keeping order; null collections become empty. */
   public ModelResult {
@@ -164,4 +165,38 @@ public record ModelResult(
    */
   public record Artifacts(
       String prefix, String model, String calibration, String report, String manifest) {}
+
+  /**
+   * What accuracy-aware tuning did, when it ran.
+   *
+   * @param objective the metric it maximized
+   * @param base the starting point chosen ("plain" or SmoothQuant)
+   * @param fp32Nodes nodes kept in FP32
+   * @param passedOnSample whether the chosen model met the gate on the tuning sample
+   * @param trials every candidate measured, in order
+   */
+  public record Tuning(
+      String objective,
+      String base,
+      List<String> fp32Nodes,
+      boolean passedOnSample,
+      List<TuningTrial> trials) {}
+
+  /**
+   * One tuning candidate.
+   *
+   * @param step the search step
+   * @param candidate what differs from the baseline
+   * @param fp32Nodes how many nodes it keeps in FP32
+   * @param objective its metric on the tuning sample
+   * @param passed whether it met the gate
+   * @param speedup its speed over FP32 (NaN when not timed)
+   */
+  public record TuningTrial(
+      String step,
+      String candidate,
+      int fp32Nodes,
+      double objective,
+      boolean passed,
+      double speedup) {}
 }

@@ -98,6 +98,8 @@ final class Page {
       svg .axis-title{font-size:12px;fill:#57606a}
       svg .axis{stroke:#57606a;stroke-width:1}svg .grid{stroke:#e7ebef;stroke-width:1}
       svg .zero{stroke:#8c959f;stroke-dasharray:2 3}
+      svg .point-pass{fill:#1a7f37}svg .point-fail{fill:#fff;stroke:#cf222e;stroke-width:1.5}
+      svg .point-label{font-size:10px;fill:#57606a}svg .axis{font-size:12px}
       svg .bars{fill:#4c78a8}
       svg .clip-zone{fill:#cf222e;fill-opacity:.08}
       svg .clip{stroke:#cf222e;stroke-width:1.5;stroke-dasharray:5 3}

@@ -71,7 +71,33 @@ final class SummaryParser {
         nodes,
         artifacts(m.path("artifacts")),
         Secrets.flatten(m.path("config")),
-        m.path("latest-moved").isBoolean() ? m.path("latest-moved").booleanValue() : null);
+        m.path("latest-moved").isBoolean() ? m.path("latest-moved").booleanValue() : null,
+        tuning(m.path("tuning")));
+  }
+
+  private static ModelResult.Tuning tuning(JsonNode t) {
+    if (!t.isObject()) {
+      return null;
+    }
+    List<String> nodes = new ArrayList<>();
+    t.path("fp32-nodes").forEach(n -> nodes.add(n.asText()));
+    List<ModelResult.TuningTrial> trials = new ArrayList<>();
+    for (JsonNode x : t.path("trials")) {
+      trials.add(
+          new ModelResult.TuningTrial(
+              text(x, "step"),
+              text(x, "candidate"),
+              (int) Math.max(0, count(x, "fp32-nodes")),
+              num(x, "objective"),
+              x.path("passed").asBoolean(),
+              num(x, "speedup")));
+    }
+    return new ModelResult.Tuning(
+        text(t, "objective"),
+        text(t, "base"),
+        nodes,
+        t.path("passed-on-sample").asBoolean(),
+        trials);
   }
 
   private static Failure failure(JsonNode e) {

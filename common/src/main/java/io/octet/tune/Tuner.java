@@ -214,6 +214,12 @@ public final class Tuner {
         }
       }
     }
+    // Keep at least half of the remaining budget for the fallback search, which always works.
+    int allowed = Math.max(0, budget / 2);
+    if (specs.size() > allowed) {
+      specs = new ArrayList<>(specs.subList(0, allowed));
+      what = new ArrayList<>(what.subList(0, allowed));
+    }
     if (specs.isEmpty()) {
       return best;
     }

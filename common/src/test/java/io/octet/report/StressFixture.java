@@ -71,7 +71,8 @@ final class StressFixture {
                 prefix + "report.html",
                 prefix + "manifest.json"),
             m.config(),
-            m.latestMoved());
+            m.latestMoved(),
+            m.tuning());
     return new Stressed(model, new CalibrationTable(name, t.rows(), tensors));
   }
 }

@@ -159,7 +159,12 @@ public final class Main {
       // gives (credentials come from the environment or instance roles, never the command line).
       HadoopObjectStore store =
           new HadoopObjectStore(HadoopObjectStore.fromSparkConf(Map.of()), Map.of());
-      text = new String(store.readBytes(location), StandardCharsets.UTF_8);
+      try {
+        text = new String(store.readBytes(location), StandardCharsets.UTF_8);
+      } catch (QuantException e) {
+        // Like an unreadable local file: a usage error (exit 2), before any work.
+        throw new Args.UsageException("Cannot read registry: " + e.getMessage());
+      }
     } else {
       Path p =
           Uris.hasScheme(location) ? Path.of(java.net.URI.create(location)) : Path.of(location);

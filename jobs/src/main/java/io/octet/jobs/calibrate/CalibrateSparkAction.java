@@ -49,13 +49,23 @@ public final class CalibrateSparkAction {
    * @return the result
    */
   public Result execute() {
+    return execute(ctx.fp32(), "");
+  }
+
+  /**
+   * Runs the stage for a given FP32 model (the tuner calibrates a smoothed copy this way).
+   *
+   * @param fp32 the FP32 model to calibrate
+   * @param prefix prefix of the staged file names ("" for the model itself)
+   * @return the result
+   */
+  public Result execute(OnnxModel fp32, String prefix) {
     var model = ctx.model();
     CalibrationConfig cc = model.calibration();
-    OnnxModel fp32 = ctx.fp32();
     Quantizer.Prepared prepared = Quantizer.prepare(fp32, model.quantization());
     OnnxModel augmented = prepared.augmented().model();
-    String augUri = ctx.staged("calibration-model.onnx");
-    String augSha = ctx.stageModel(augmented, "calibration-model.onnx");
+    String augUri = ctx.staged(prefix + "calibration-model.onnx");
+    String augSha = ctx.stageModel(augmented, prefix + "calibration-model.onnx");
 
     Dataset<Row> ds =
         Datasets.read(ctx.spark(), model.name(), cc.dataset(), cc.maxRows(), model.idColumn());
@@ -92,7 +102,7 @@ public final class CalibrateSparkAction {
     Map<String, Histogram> hists = new LinkedHashMap<>(merged.histograms());
     CalibrationTable table =
         Quantizer.calibrate(model.name(), prepared.plan(), hists, merged.rows());
-    String tableUri = ctx.staged("calibration.json");
+    String tableUri = ctx.staged(prefix + "calibration.json");
     ctx.store().writeBytes(tableUri, table.toJson());
     return new Result(table, merged.rows(), rows.getNumPartitions(), tableUri);
   }

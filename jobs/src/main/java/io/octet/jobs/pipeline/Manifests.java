@@ -61,6 +61,11 @@ public final class Manifests {
     ver.put("source-opset", ctx.fp32().opsetVersion(io.octet.onnx.OnnxModel.DEFAULT_DOMAIN));
     ObjectNode st = b.putObject("stages");
     stages.forEach((k, s) -> st.put(k, Math.round(s.seconds() * 1000) / 1000.0));
+    String tuning = ctx.staged("tuning.json");
+    if (ctx.store().exists(tuning)) {
+      // Which nodes stayed FP32 and what every trial measured.
+      b.set("tuning", Json.parse(ctx.store().readBytes(tuning), tuning));
+    }
     b.set("config", Redaction.config(ConfigHash.tree(m)));
     return b;
   }

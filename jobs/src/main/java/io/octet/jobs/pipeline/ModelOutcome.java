@@ -22,6 +22,7 @@ import java.util.Map;
  * @param gate the gate thresholds
  * @param latestMoved whether {@code latest} now points at this run
  * @param note a human-readable note (why skipped, etc.)
+ * @param tuning the tuning record (tuning.json), or null when tuning did not run
  */
 public record ModelOutcome(
     String name,
@@ -37,7 +38,8 @@ public record ModelOutcome(
     JsonNode config,
     io.octet.validate.Gate gate,
     boolean latestMoved,
-    String note) {
+    String note,
+    JsonNode tuning) {
 
   /** Status of a model that passed its gate and was promoted. */
   public static final String PASSED = "passed";

@@ -1,17 +1,20 @@
 package io.octet.jobs.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.octet.error.QuantException;
 import io.octet.jobs.calibrate.CalibrateSparkAction;
 import io.octet.jobs.quantize.ConfigHash;
 import io.octet.jobs.quantize.QuantizeSparkAction;
 import io.octet.jobs.quantize.QuantizeTask;
+import io.octet.jobs.tune.TuneSparkAction;
 import io.octet.jobs.validate.ValidateSparkAction;
 import io.octet.jobs.validate.ValidationOutcome;
 import io.octet.publish.Publisher;
 import io.octet.quant.QuantMode;
 import io.octet.storage.Uris;
 import io.octet.util.Hashing;
+import io.octet.util.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,6 +74,12 @@ public final class ModelPipeline {
       }
       QuantizeTask.Outcome q = quantize();
       ValidationOutcome v = validate(q.sha256(), q.dataFiles());
+      if (!v.verdict().passed()
+          && m.tuning().enabled()
+          && m.quantization().mode() == QuantMode.STATIC) {
+        TuneSparkAction.Result t = tune();
+        v = validate(t.sha256(), List.of());
+      }
       Map<String, String> artifacts = publish(v, inputs);
       boolean passed = v.verdict().passed();
       return outcome(
@@ -83,7 +92,7 @@ public final class ModelPipeline {
     } catch (Exception e) { // Spark also throws checked SparkExceptions undeclared
       QuantException qe = Failures.userFacing(e);
       String kind = qe != null ? qe.kind().name() : "INTERNAL";
-      String msg = qe != null ? qe.getMessage() : Failures.describe(e);
+      String msg = named(m.name(), qe != null ? qe.getMessage() : Failures.describe(e));
       progress.line(m.name(), "FAILED", "%s: %s", currentStage, msg);
       org.slf4j.LoggerFactory.getLogger(ModelPipeline.class)
           .warn("Model {} failed in {}", m.name(), currentStage, e);
@@ -95,8 +104,25 @@ public final class ModelPipeline {
           false,
           msg);
     } finally {
-      ctx.store().delete(Uris.join(ctx.warehouse(), "_staging", ctx.runId(), m.name()));
+      // Best effort: a failed cleanup (storage unreachable) must not replace the model's outcome
+      // with a crash of the whole run; staging is never read by anyone but this run.
+      String staging = Uris.join(ctx.warehouse(), "_staging", ctx.runId(), m.name());
+      try {
+        ctx.store().delete(staging);
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(ModelPipeline.class)
+            .warn("Could not clean up {}: {}", Uris.redact(staging), e.getMessage());
+      }
     }
+  }
+
+  /**
+   * Prefixes an error message with the model's name unless it already names it: storage and ONNX
+   * errors name a URI or file, and logs, summaries and exception traces read on their own.
+   */
+  static String named(String model, String message) {
+    String tag = "Model '" + model + "'";
+    return message.contains(tag) ? message : tag + ": " + message;
   }
 
   /** Runs the calibrate stage. */
@@ -131,6 +157,26 @@ public final class ModelPipeline {
         q.bytes() / 1e6,
         stages.get("quantize").seconds());
     return q;
+  }
+
+  /**
+   * Runs the tuning stage (the model missed its gate).
+   *
+   * @return the tuned, staged model
+   */
+  public TuneSparkAction.Result tune() {
+    currentStage = "tune";
+    TuneSparkAction.Result t = timedStage("tune", () -> new TuneSparkAction(ctx).execute());
+    progress.line(
+        ctx.model().name(),
+        "tune",
+        "%d trials, %d node(s) kept in FP32%s, base %s in %.1f s",
+        t.tuned().trials().size(),
+        t.tuned().fp32Nodes().size(),
+        t.tuned().passed() ? "" : " (gate still missed on the sample)",
+        t.tuned().base().label(),
+        stages.get("tune").seconds());
+    return t;
   }
 
   /**
@@ -187,6 +233,9 @@ public final class ModelPipeline {
       names.add("calibration.json");
     }
     names.add("validation.json");
+    if (ctx.store().exists(ctx.staged("tuning.json"))) {
+      names.add("tuning.json");
+    }
     for (String n : names) {
       Path local = dir.resolve(n);
       ctx.store().download(ctx.staged(n), local);
@@ -219,6 +268,9 @@ public final class ModelPipeline {
       out.put("calibration", rel + "/calibration.json");
     }
     out.put("validation", rel + "/validation.json");
+    if (names.contains("tuning.json")) {
+      out.put("tuning", rel + "/tuning.json");
+    }
     out.put("report", rel + "/report.html");
     out.put("manifest", Uris.relativize(ctx.warehouse(), r.manifest()));
     return out;
@@ -252,7 +304,14 @@ public final class ModelPipeline {
         Redaction.config(ConfigHash.tree(m)),
         m.validation().gate(),
         moved,
-        note);
+        note,
+        stagedTuning());
+  }
+
+  /** The staged tuning record, when tuning ran in this run. */
+  JsonNode stagedTuning() {
+    String uri = ctx.staged("tuning.json");
+    return ctx.store().exists(uri) ? Json.parse(ctx.store().readBytes(uri), uri) : null;
   }
 
   private <T> T timedStage(String name, java.util.function.Supplier<T> f) {

@@ -65,7 +65,8 @@ public final class Reports {
             Redaction.config(ConfigHash.tree(m)),
             m.validation().gate(),
             passed,
-            "");
+            "",
+            tuning(ctx));
     ObjectNode summary =
         SummaryJson.summary(
             ctx.runId(),
@@ -90,6 +91,11 @@ public final class Reports {
       ObjectNode summary, Map<String, CalibrationTable> tables, Path out) {
     RunSummary run = RunSummary.parse(Json.bytes(summary), "run summary");
     write(out, RunReport.render(run, new HashMap<>(tables), ReportOptions.defaults()));
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode tuning(StageContext ctx) {
+    String uri = ctx.staged("tuning.json");
+    return ctx.store().exists(uri) ? Json.parse(ctx.store().readBytes(uri), uri) : null;
   }
 
   private static long fileSize(StageContext ctx) {

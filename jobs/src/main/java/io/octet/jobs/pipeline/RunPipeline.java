@@ -123,7 +123,13 @@ public final class RunPipeline {
     Reports.writeRunReport(summary, tables, local);
     String reportUri = Uris.join(runDir, "report.html");
     store.upload(local, reportUri);
-    store.delete(Uris.join(warehouse, "_staging", runId));
+    try {
+      store.delete(Uris.join(warehouse, "_staging", runId));
+    } catch (RuntimeException e) {
+      // Everything is published and summarized; a leftover staging prefix is harmless.
+      org.slf4j.LoggerFactory.getLogger(RunPipeline.class)
+          .warn("Could not clean up the run's staging prefix: {}", e.getMessage());
+    }
     SummaryTable.print(out, outcomes);
     out.printf(
         "[octet] summary: %s%n[octet] report:  %s%n",

@@ -127,7 +127,16 @@ public final class StageContext {
       Path dir = scratch.resolve("fp32");
       Path local = dir.resolve(Uris.fileName(fp32Uri()));
       store.download(fp32Uri(), local);
-      OnnxModel m = OnnxModelIO.read(local);
+      OnnxModel m;
+      try {
+        m = OnnxModelIO.read(local);
+      } catch (io.octet.error.QuantException e) {
+        // Name the model's URI, not the scratch copy the user never sees.
+        throw new io.octet.error.QuantException(
+            e.kind(),
+            String.valueOf(e.getMessage()).replace(local.toString(), Uris.redact(fp32Uri())),
+            e);
+      }
       fp32DataFiles = externalFiles(m);
       for (String f : fp32DataFiles) {
         store.download(Uris.join(Uris.parent(fp32Uri()), f), dir.resolve(f));

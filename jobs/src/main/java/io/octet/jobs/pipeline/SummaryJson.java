@@ -137,6 +137,9 @@ public final class SummaryJson {
     }
     ObjectNode a = o.putObject("artifacts");
     m.artifacts().forEach(a::put);
+    if (m.tuning() != null) {
+      o.set("tuning", m.tuning());
+    }
     o.set("config", m.config());
     o.put("latest-moved", m.latestMoved());
     return o;

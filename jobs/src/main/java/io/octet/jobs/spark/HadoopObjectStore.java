@@ -1,6 +1,6 @@
 package io.octet.jobs.spark;
 
-import io.octet.error.QuantErrors;
+import io.octet.error.QuantException;
 import io.octet.storage.ObjectStore;
 import io.octet.storage.Uris;
 import java.io.FileNotFoundException;
@@ -120,7 +120,7 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
       FileSystem fs = fs(uri);
       return fs.exists(p(uri)) && fs.getFileStatus(p(uri)).isFile();
     } catch (IOException e) {
-      throw QuantErrors.storage(uri, "checking", e);
+      throw failure(uri, "checking", e);
     }
   }
 
@@ -128,10 +128,8 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
   public byte[] readBytes(String uri) {
     try (InputStream in = fs(uri).open(p(uri))) {
       return in.readAllBytes();
-    } catch (FileNotFoundException e) {
-      throw QuantErrors.storage(uri, "reading (it does not exist)", e);
     } catch (IOException e) {
-      throw QuantErrors.storage(uri, "reading", e);
+      throw failure(uri, "reading", e);
     }
   }
 
@@ -139,10 +137,8 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
   public InputStream open(String uri) {
     try {
       return fs(uri).open(p(uri));
-    } catch (FileNotFoundException e) {
-      throw QuantErrors.storage(uri, "opening (it does not exist)", e);
     } catch (IOException e) {
-      throw QuantErrors.storage(uri, "opening", e);
+      throw failure(uri, "opening", e);
     }
   }
 
@@ -151,7 +147,7 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
     try (FSDataOutputStream out = fs(uri).create(p(uri), true)) {
       out.write(data);
     } catch (IOException e) {
-      throw QuantErrors.storage(uri, "writing", e);
+      throw failure(uri, "writing", e);
     }
   }
 
@@ -162,20 +158,137 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
       if (fs.exists(p(uri))) {
         return false;
       }
-      try (FSDataOutputStream out =
-          (FSDataOutputStream)
-              fs.createFile(p(uri)).overwrite(false).opt(CONDITIONAL_CREATE, "true").build()) {
+      var builder = fs.createFile(p(uri)).overwrite(false);
+      if ("s3a".equals(fs.getScheme())) {
+        // S3A sends If-None-Match: * (HADOOP-19256); `must` makes a connector that does not know
+        // the option fail instead of silently overwriting. Other schemes would refuse the
+        // mandatory key: they rely on overwrite(false).
+        builder.must(CONDITIONAL_CREATE, true);
+      }
+      // The upload happens at close(): a writer that lost the race learns it there (412).
+      try (FSDataOutputStream out = builder.build()) {
         out.write(data);
       }
       return true;
-    } catch (FileAlreadyExistsException e) {
-      return false;
     } catch (IOException e) {
-      if (String.valueOf(e.getMessage()).contains("412")) {
-        return false; // S3 conditional write lost the race: another writer created it
+      if (lostCreateRace(e)) {
+        return false; // another writer created it between the check and our write
       }
-      throw QuantErrors.storage(uri, "creating", e);
+      throw failure(uri, "creating", e);
     }
+  }
+
+  /**
+   * Whether a create failed because the object appeared meanwhile: HTTP 412 from a conditional
+   * write (S3A's RemoteFileChangedException, matched by name so that classes of hadoop-aws are
+   * never needed off S3) or FileAlreadyExistsException.
+   */
+  static boolean lostCreateRace(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      if (t instanceof FileAlreadyExistsException
+          || t.getClass().getName().endsWith(".RemoteFileChangedException")
+          || m.contains("Status Code: 412")
+          || m.contains("PreconditionFailed")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Turns an IO failure into a user-facing error that says what is wrong in words: the object or
+   * the whole bucket does not exist, access was denied, no credentials were found. Never includes
+   * settings (credentials live there); connector messages do not carry secrets either.
+   */
+  QuantException failure(String uri, String action, IOException e) {
+    String what = "Storage error while " + action + " '" + Uris.redact(uri) + "': ";
+    String bucket = bucketOf(uri);
+    if (bucket != null && isUnknownBucket(e)) {
+      return new QuantException(
+          QuantException.Kind.STORAGE,
+          what + "bucket '" + bucket + "' does not exist. Check the bucket name in the URI.",
+          e);
+    }
+    if (e instanceof FileNotFoundException) {
+      if (bucket != null && !bucketExists(uri)) {
+        return new QuantException(
+            QuantException.Kind.STORAGE,
+            what + "bucket '" + bucket + "' does not exist. Check the bucket name in the URI.",
+            e);
+      }
+      return new QuantException(QuantException.Kind.STORAGE, what + "it does not exist.", e);
+    }
+    if (e instanceof java.nio.file.AccessDeniedException
+        || e.getMessage() != null && e.getMessage().contains("Status Code: 403")) {
+      return new QuantException(
+          QuantException.Kind.STORAGE,
+          what
+              + "access denied (HTTP 403)"
+              + (bucket == null ? "" : " by bucket '" + bucket + "'")
+              + ": the credentials in use may not do this. Check fs.s3a.access.key and"
+              + " fs.s3a.secret.key (or fs.s3a.bucket."
+              + (bucket == null ? "<bucket>" : bucket)
+              + ".* for this bucket), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or"
+              + " fs.s3a.aws.credentials.provider.",
+          e);
+    }
+    if (e.getClass().getName().endsWith(".NoAuthWithAWSException")) {
+      return new QuantException(
+          QuantException.Kind.STORAGE,
+          what
+              + "no credentials found ("
+              + firstLine(e.getMessage())
+              + "). Set fs.s3a.aws.credentials.provider, or export AWS_ACCESS_KEY_ID and"
+              + " AWS_SECRET_ACCESS_KEY where the driver and executors run.",
+          e);
+    }
+    return new QuantException(
+        QuantException.Kind.STORAGE,
+        what + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()),
+        e);
+  }
+
+  /** The bucket (authority) of an object-store URI, or null for file: and the like. */
+  private static String bucketOf(String uri) {
+    try {
+      URI u = URI.create(uri);
+      String scheme = u.getScheme();
+      if (scheme == null || scheme.equals("file") || u.getAuthority() == null) {
+        return null;
+      }
+      return u.getHost() != null ? u.getHost() : u.getAuthority();
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Whether the bucket of a URI exists: a HEAD on a missing key cannot tell a missing key from a
+   * missing bucket, so list the bucket's root, which a store answers with NoSuchBucket.
+   */
+  private boolean bucketExists(String uri) {
+    URI u = URI.create(uri);
+    try {
+      FileSystem fs = fs(uri);
+      fs.listStatus(new org.apache.hadoop.fs.Path(u.getScheme() + "://" + u.getAuthority() + "/"));
+      return true;
+    } catch (IOException e) {
+      return !(e instanceof FileNotFoundException || isUnknownBucket(e));
+    } catch (RuntimeException e) {
+      return true; // cannot tell: keep the plain "does not exist"
+    }
+  }
+
+  /** S3A reports a missing bucket as UnknownStoreException (matched by name: S3A is optional). */
+  private static boolean isUnknownBucket(IOException e) {
+    return e.getClass().getName().endsWith(".UnknownStoreException");
+  }
+
+  private static String firstLine(String m) {
+    String s = String.valueOf(m);
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
   }
 
   @Override
@@ -183,7 +296,7 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
     try {
       fs(uri).copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), p(uri));
     } catch (IOException e) {
-      throw QuantErrors.storage(uri, "uploading", e);
+      throw failure(uri, "uploading", e);
     }
   }
 
@@ -197,10 +310,8 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
         in.transferTo(out);
       }
       Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileNotFoundException e) {
-      throw QuantErrors.storage(uri, "downloading (it does not exist)", e);
     } catch (IOException e) {
-      throw QuantErrors.storage(uri, "downloading", e);
+      throw failure(uri, "downloading", e);
     }
   }
 
@@ -223,7 +334,7 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
       Collections.sort(out);
       return out;
     } catch (IOException e) {
-      throw QuantErrors.storage(prefix, "listing", e);
+      throw failure(prefix, "listing", e);
     }
   }
 
@@ -233,7 +344,7 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
       FileStatus s = fs(uri).getFileStatus(p(uri));
       return s.getLen();
     } catch (IOException e) {
-      throw QuantErrors.storage(uri, "reading the size of", e);
+      throw failure(uri, "reading the size of", e);
     }
   }
 
@@ -242,7 +353,7 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
     try {
       fs(uri).delete(p(uri), true);
     } catch (IOException e) {
-      throw QuantErrors.storage(uri, "deleting", e);
+      throw failure(uri, "deleting", e);
     }
   }
 
@@ -256,7 +367,7 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
     try {
       return fs(uri).getFileStatus(p(uri)).getModificationTime();
     } catch (IOException e) {
-      throw QuantErrors.storage(uri, "reading the status of", e);
+      throw failure(uri, "reading the status of", e);
     }
   }
 }

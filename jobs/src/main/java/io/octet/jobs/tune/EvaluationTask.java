@@ -1,0 +1,91 @@
+package io.octet.jobs.tune;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.octet.calib.CalibrationTable;
+import io.octet.data.Batching;
+import io.octet.data.Sample;
+import io.octet.error.QuantErrors;
+import io.octet.jobs.spark.ExecutorModels;
+import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.onnx.OnnxModel;
+import io.octet.onnx.OnnxModelIO;
+import io.octet.quant.QuantOptions;
+import io.octet.quant.Quantizer;
+import io.octet.runtime.InputBatch;
+import io.octet.runtime.OrtRuntime;
+import io.octet.tune.Candidate;
+import io.octet.validate.MetricsAccumulator;
+import io.octet.validate.OutputComparer;
+import io.octet.validate.ValidationOptions;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.TaskContext;
+import scala.Tuple2;
+
+/**
+ * One (candidate, row chunk) of a tuning evaluation: rebuild the candidate from its starting point
+ * and options (cheap: the calibration histograms are stored), run it beside FP32 on the chunk, and
+ * return the exact, mergeable metrics.
+ *
+ * @param store storage
+ * @param modelName the model's name
+ * @param base where the starting point is staged
+ * @param options the candidate's quantization options
+ * @param opts what to compare
+ * @param batchSize rows per batch
+ */
+public record EvaluationTask(
+    HadoopObjectStore store,
+    String modelName,
+    StagedBase base,
+    QuantOptions options,
+    ValidationOptions opts,
+    int batchSize)
+    implements Serializable {
+
+  private static final Map<String, Quantizer.Prepared> PREPARED = new ConcurrentHashMap<>();
+  private static final Map<String, CalibrationTable> TABLES = new ConcurrentHashMap<>();
+
+  /**
+   * Evaluates the candidate on rows.
+   *
+   * @param index the candidate's index
+   * @param rows the chunk
+   * @return (index, metrics)
+   */
+  public Tuple2<Integer, MetricsAccumulator> run(int index, List<Sample> rows) {
+    TaskContext tc = TaskContext.get();
+    int threads = tc == null ? 1 : Math.max(1, tc.cpus());
+    OrtSession fp32 =
+        ExecutorModels.session(store, base.fp32Uri(), base.fp32Sha(), base.dataFiles(), threads);
+    Quantizer.Prepared prepared =
+        PREPARED.computeIfAbsent(
+            base.fp32Sha() + "#" + options.mode() + "#" + options.perChannel(),
+            k -> {
+              OnnxModel m =
+                  OnnxModelIO.read(
+                      ExecutorModels.fetch(
+                          store, base.fp32Uri(), base.fp32Sha(), base.dataFiles()));
+              return Quantizer.prepare(new OnnxModel(m.proto(), m.baseDir(), modelName), options);
+            });
+    CalibrationTable table =
+        TABLES.computeIfAbsent(
+            base.tableUri(), u -> CalibrationTable.fromJson(store.readBytes(u), u));
+    OnnxModel candidate = Candidate.build(modelName, prepared, table, options);
+    MetricsAccumulator acc = new MetricsAccumulator(opts.topK());
+    try (OrtSession q = OrtRuntime.open(candidate, new OrtRuntime.SessionSettings(threads, true))) {
+      OutputComparer cmp = new OutputComparer(fp32, q, modelName, opts);
+      for (List<Sample> b : Batching.byShape(rows, batchSize)) {
+        try (InputBatch in = InputBatch.of(b)) {
+          cmp.compare(in, acc);
+        }
+      }
+    } catch (OrtException e) {
+      throw QuantErrors.runtime(modelName, "closing a tuning session", e);
+    }
+    return new Tuple2<>(index, acc);
+  }
+}
