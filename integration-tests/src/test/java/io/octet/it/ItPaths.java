@@ -104,6 +104,75 @@ public final class ItPaths {
   }
 
   /**
+   * Returns Octet's shaded jar, the one ops teams pass to {@code spark-submit} ({@code
+   * jobs/target/octet-jobs-<version>-shaded.jar}).
+   */
+  public static Path octetJar() {
+    Path fallback = null;
+    Path target = repoRoot().resolve("jobs/target");
+    for (Path p : listJars(target)) {
+      if (p.getFileName().toString().endsWith("-shaded.jar")) {
+        fallback = p;
+      }
+    }
+    Path jar =
+        pathProperty("octet.it.octet.jar", fallback != null ? fallback : target.resolve("none"));
+    return requireFile(jar, "Octet shaded jar", "mvn -q -DskipTests install");
+  }
+
+  /**
+   * Returns the S3A jars Octet's build collects for {@code spark-submit --jars} ({@code
+   * jobs/target/s3a-jars/}: hadoop-aws and the AWS SDK v2 modules, no bundle).
+   */
+  public static List<Path> octetS3aJars() {
+    Path dir =
+        pathProperty("octet.it.octet.s3a.jars.dir", repoRoot().resolve("jobs/target/s3a-jars"));
+    List<Path> jars = listJars(dir);
+    if (jars.stream().noneMatch(p -> p.getFileName().toString().startsWith("hadoop-aws-"))) {
+      throw new IllegalStateException(
+          "No hadoop-aws jar in " + dir + "; run `mvn -q -DskipTests install` to build jobs/");
+    }
+    return jars;
+  }
+
+  /**
+   * Returns a directory for prepared test data that outlives one test class (models and datasets
+   * generated once, under {@code target/it-data/<name>}).
+   */
+  public static Path dataDir(String name) {
+    try {
+      return Files.createDirectories(targetDir().resolve("it-data").resolve(name));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create target/it-data/" + name, e);
+    }
+  }
+
+  /**
+   * Returns the directory holding the third real model's generated data ({@code data/calib.parquet}
+   * and {@code data/val.parquet}, made by {@code models/third/prepare.py}): {@code models/third}
+   * when its data was generated in place, else {@code tools/it/.cache/third}, where {@code
+   * tools/it/setup-third.sh} puts it.
+   *
+   * @throws IllegalStateException naming the setup script when neither has the data
+   */
+  public static Path thirdModelDataDir() {
+    List<Path> candidates =
+        List.of(repoRoot().resolve("models/third"), repoRoot().resolve("tools/it/.cache/third"));
+    for (Path dir : candidates) {
+      if (Files.isRegularFile(dir.resolve("data/calib.parquet"))
+          && Files.isRegularFile(dir.resolve("data/val.parquet"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException(
+        "No data for the third model (PP-OCRv4 detection) in "
+            + candidates
+            + ". Run `tools/it/setup-third.sh` from the repository root: it installs the pinned"
+            + " Python packages of models/third/requirements.txt into a venv and runs"
+            + " models/third/prepare.py (see models/third/README.md).");
+  }
+
+  /**
    * Returns the Spark distribution installed by {@code tools/it/setup-spark.sh}.
    *
    * <p>Looked up in {@code -Doctet.it.spark.home}, then {@code $OCTET_IT_SPARK_HOME}, then the

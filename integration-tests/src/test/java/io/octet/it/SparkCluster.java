@@ -71,6 +71,7 @@ public final class SparkCluster implements AutoCloseable {
   private final int coresPerWorker;
   private final String memoryPerWorker;
   private final Duration startTimeout;
+  private final Map<String, String> daemonEnvironment;
   private final int masterPort;
   private final int masterWebUiPort;
   private final AtomicInteger submissions = new AtomicInteger();
@@ -85,6 +86,7 @@ public final class SparkCluster implements AutoCloseable {
     this.coresPerWorker = builder.coresPerWorker;
     this.memoryPerWorker = builder.memoryPerWorker;
     this.startTimeout = builder.startTimeout;
+    this.daemonEnvironment = Map.copyOf(builder.environment);
     this.masterPort = ItProcesses.freePort();
     this.masterWebUiPort = ItProcesses.freePort();
     for (int i = 0; i < workerCount; i++) {
@@ -226,8 +228,23 @@ public final class SparkCluster implements AutoCloseable {
   }
 
   /** Like {@link #submit} but returns at once; the caller awaits the {@link RunningApp}. */
-  public synchronized RunningApp submitAsync(
+  public RunningApp submitAsync(
       Path jar, String mainClass, List<String> args, Map<String, String> conf) {
+    return submitAsync(jar, mainClass, args, conf, Map.of());
+  }
+
+  /**
+   * Like {@link #submitAsync(Path, String, List, Map)}, with extra environment variables for {@code
+   * spark-submit} and so for the driver JVM (for example {@code AWS_ACCESS_KEY_ID} and {@code
+   * AWS_SECRET_ACCESS_KEY}, the way a user exports credentials before submitting). They never
+   * appear in the logged command or the properties file.
+   */
+  public synchronized RunningApp submitAsync(
+      Path jar,
+      String mainClass,
+      List<String> args,
+      Map<String, String> conf,
+      Map<String, String> driverEnvironment) {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("No application jar at " + jar);
     }
@@ -247,7 +264,9 @@ public final class SparkCluster implements AutoCloseable {
     command.addAll(List.of("--class", mainClass));
     command.add(jar.toAbsolutePath().toString());
     command.addAll(args);
-    Process process = ItProcesses.start(command, environment(), runDir, log);
+    Map<String, String> env = environment();
+    env.putAll(driverEnvironment);
+    Process process = ItProcesses.start(command, env, runDir, log);
     RunningApp app = new RunningApp(process, log, System.nanoTime());
     apps.add(app);
     return app;
@@ -436,6 +455,8 @@ public final class SparkCluster implements AutoCloseable {
     env.put("SPARK_PID_DIR", runDir.resolve("pids").toString());
     env.put("SPARK_DAEMON_MEMORY", "512m");
     env.put("SPARK_DAEMON_JAVA_OPTS", TEST_JVM_OPTIONS);
+    // Workers pass their environment on to the executors they fork.
+    env.putAll(daemonEnvironment);
     return env;
   }
 
@@ -465,6 +486,7 @@ public final class SparkCluster implements AutoCloseable {
     private String memoryPerWorker = "1536m";
     private Duration startTimeout = Duration.ofSeconds(120);
     private Path sparkHome;
+    private final Map<String, String> environment = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -501,6 +523,16 @@ public final class SparkCluster implements AutoCloseable {
     /** Uses this Spark distribution instead of the one {@link ItPaths#sparkHome()} finds. */
     public Builder sparkHome(Path home) {
       this.sparkHome = home;
+      return this;
+    }
+
+    /**
+     * Adds environment variables to the master and the workers, which pass them on to every
+     * executor they fork: how a node's environment (for example {@code AWS_ACCESS_KEY_ID}) reaches
+     * executors on a standalone cluster.
+     */
+    public Builder environment(Map<String, String> variables) {
+      this.environment.putAll(variables);
       return this;
     }
 
@@ -558,6 +590,19 @@ public final class SparkCluster implements AutoCloseable {
     /** Returns whether spark-submit still runs. */
     public boolean isRunning() {
       return process.isAlive();
+    }
+
+    /**
+     * Returns the driver JVM. In client mode {@code bin/spark-submit} execs {@code java} in the
+     * same process, so this is the process the harness started.
+     */
+    public ProcessHandle driver() {
+      return process.toHandle();
+    }
+
+    /** Kills the driver (SIGKILL, like a crash of the machine that submitted the job). */
+    public void kill() {
+      ItProcesses.kill(process);
     }
 
     /** Returns the application id once the driver has registered with the master. */
