@@ -86,6 +86,11 @@ def _run_params() -> dict[str, Param]:
         "spark_conf": Param(
             {}, type="object", description="Extra Spark properties, over Variable octet_spark_conf"
         ),
+        "force": Param(
+            False,
+            type="boolean",
+            description="Re-quantize models whose inputs are unchanged since their last promoted run",
+        ),
     }
 
 
@@ -166,6 +171,8 @@ one_model = build_dag(
     {
         "model": Param(type="string", minLength=1, description="The registry model to re-quantize"),
         **_run_params(),
+        # A manual re-run is meant to redo the model even if nothing changed.
+        "force": Param(True, type="boolean", description="Re-quantize even if inputs are unchanged"),
     },
     "Re-quantizes ONE model of the Octet registry now (trigger with the `model` param). The "
     "stage commands never skip unchanged models, so this always produces a new run.",

@@ -16,6 +16,7 @@ from octet_airflow import storage
 PASSED = "passed"
 GATE_FAILED = "gate-failed"
 FAILED = "failed"
+SKIPPED = "skipped"
 
 
 def _store(spec: Mapping[str, Any]) -> storage.Store:
@@ -50,7 +51,7 @@ class ModelResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == PASSED
+        return self.status in (PASSED, SKIPPED)
 
 
 def _link(spec: Mapping[str, Any], location: str, store: storage.Store) -> str:
@@ -69,6 +70,14 @@ def result(spec: Mapping[str, Any]) -> ModelResult:
     except storage.StorageError as e:
         return ModelResult(model, FAILED, f"cannot read the warehouse: {e}")
     if found is None:
+        # calibrate records a model whose inputs are unchanged since its last promoted run.
+        skipped = storage.join(spec["warehouse"], "_runs", run_id, "skipped", f"{model}.json")
+        try:
+            if store.exists(skipped):
+                why = store.read_json(skipped).get("reason", "inputs unchanged")
+                return ModelResult(model, SKIPPED, why)
+        except storage.StorageError as e:
+            return ModelResult(model, FAILED, f"cannot read the warehouse: {e}")
         return ModelResult(
             model,
             FAILED,

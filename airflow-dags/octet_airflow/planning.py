@@ -138,6 +138,7 @@ def plan(
         "spark_conf": settings.spark_conf,
         "sets": settings.sets,
         "report_base_url": settings.report_base_url,
+        "force": bool(params.get("force", False)),
     }
     return [{"model": m, **common} for m in registry_mod.select(reg, wanted_models(params))]
 
@@ -147,6 +148,8 @@ def stage_args(stage: str, spec: Mapping[str, Any]) -> list[str]:
     if stage not in STAGES:
         raise ValueError(f"Unknown stage {stage}, expected one of {STAGES}")
     args = [stage, "--registry", spec["registry"], "--model", spec["model"], "--run-id", spec["run_id"]]
+    if stage == "calibrate" and spec.get("force"):
+        args.append("--force")
     for s in spec.get("sets") or []:
         args += ["--set", s]
     return args

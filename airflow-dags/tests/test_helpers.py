@@ -233,3 +233,21 @@ def test_report_links_use_the_report_base_url_when_set(tmp_path):
         "report_base_url": "https://zoo.example/browse/",
     }
     assert outcomes.result(spec).report == f"https://zoo.example/browse/picky/1/{run}/report.html"
+
+
+def test_force_reaches_only_the_calibrate_stage():
+    spec = {"model": "m", "run_id": "20261129T020000Z-abcdef", "registry": "/r.conf", "force": True}
+    assert planning.stage_args("calibrate", spec)[-1] == "--force"
+    assert "--force" not in planning.stage_args("quantize", spec)
+    assert "--force" not in planning.stage_args("calibrate", {**spec, "force": False})
+
+
+def test_a_model_calibrate_skipped_as_unchanged_counts_as_ok(tmp_path):
+    wh = tmp_path / "wh"
+    run = "20261129T020000Z-abcdef"
+    skipped = wh / "_runs" / run / "skipped"
+    skipped.mkdir(parents=True)
+    (skipped / "same.json").write_text(json.dumps({"reason": "inputs unchanged since run X"}))
+    r = outcomes.result({"model": "same", "run_id": run, "warehouse": wh.as_uri()})
+    assert (r.status, r.ok, r.detail) == ("skipped", True, "inputs unchanged since run X")
+    assert outcomes.failure_message(run, [r]) is None

@@ -44,7 +44,13 @@ public final class Main {
           "prepare-demo", Set.of("dir", "warehouse"),
           "help", Set.of());
   static final Map<String, Set<String>> FLAGS =
-      Map.of("run", Set.of("force"), "demo", Set.of("force"), "publish", Set.of("force"));
+      Map.of(
+          "run", Set.of("force"),
+          "demo", Set.of("force"),
+          "calibrate", Set.of("force"),
+          "quantize", Set.of("force"),
+          "validate", Set.of("force"),
+          "publish", Set.of("force"));
 
   private Main() {}
 

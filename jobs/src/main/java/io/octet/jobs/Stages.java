@@ -1,5 +1,6 @@
 package io.octet.jobs;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.octet.config.ModelConfig;
 import io.octet.config.RegistryConfig;
 import io.octet.jobs.cli.Args;
@@ -10,10 +11,12 @@ import io.octet.jobs.pipeline.StageContext;
 import io.octet.jobs.spark.HadoopObjectStore;
 import io.octet.jobs.spark.SparkSessions;
 import io.octet.jobs.validate.ValidationOutcome;
+import io.octet.publish.Publisher;
 import io.octet.publish.RunIds;
 import io.octet.quant.QuantMode;
 import io.octet.storage.Uris;
 import io.octet.util.Hashing;
+import io.octet.util.Json;
 import java.io.PrintStream;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -41,8 +44,38 @@ final class Stages {
         new HadoopObjectStore(spark.sparkContext().hadoopConfiguration(), reg.hadoop());
     StageContext ctx = new StageContext(spark, reg, m, runId, store);
     ModelPipeline p = new ModelPipeline(ctx, new Progress(out));
+    String marker = ctx.staged("skipped.json");
+    if (!a.command().equals("calibrate") && store.exists(marker)) {
+      out.printf("[octet] %s unchanged: %s skipped%n", m.name(), a.command());
+      if (a.command().equals("publish")) {
+        store.delete(Uris.join(ctx.warehouse(), "_staging", runId, m.name()));
+      }
+      return 0;
+    }
     switch (a.command()) {
       case "calibrate" -> {
+        // The first stage decides for the whole run, as `run` does: unchanged inputs since the
+        // last promoted run mean nothing to do, unless forced.
+        Fingerprints.Inputs inputs = Fingerprints.of(ctx);
+        var latest = new Publisher(store, ctx.warehouse()).latest(m.name());
+        if (!a.switches().contains("force")
+            && !reg.run().force()
+            && latest.isPresent()
+            && latest.get().inputsHash().equals(inputs.combined())) {
+          ObjectNode skip = Json.object();
+          skip.put("model", m.name());
+          skip.put("run-id", runId);
+          skip.put("latest-run-id", latest.get().runId());
+          skip.put("reason", "inputs unchanged since run " + latest.get().runId());
+          store.writeBytes(marker, Json.bytes(skip));
+          store.writeBytes(
+              Uris.join(ctx.warehouse(), "_runs", runId, "skipped", m.name() + ".json"),
+              Json.bytes(skip));
+          out.printf(
+              "[octet] %s unchanged since run %s: skipped (use --force to redo)%n",
+              m.name(), latest.get().runId());
+          return 0;
+        }
         if (m.quantization().mode() == QuantMode.STATIC) {
           p.calibrate();
         } else {
@@ -74,6 +107,9 @@ final class Stages {
         ValidationOutcome v = ValidationOutcome.fromJson(store.readBytes(vUri), vUri);
         p.publish(v, Fingerprints.of(ctx));
         store.delete(Uris.join(ctx.warehouse(), "_staging", runId, m.name()));
+        if (store.list(Uris.join(ctx.warehouse(), "_staging", runId)).isEmpty()) {
+          store.delete(Uris.join(ctx.warehouse(), "_staging", runId));
+        }
         return v.verdict().passed() ? 0 : 1;
       }
       default -> throw new Args.UsageException("Unknown stage " + a.command());

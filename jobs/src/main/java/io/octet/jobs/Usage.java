@@ -12,10 +12,11 @@ final class Usage {
         run           --registry FILE|URI [--models a,b] [--force] [--run-id ID] [--set key=value ...]
                       Calibrate, quantize, validate and publish every (or the selected) model.
         calibrate|quantize|validate|publish
-                      --registry FILE|URI --model NAME [--run-id ID] [--set key=value ...]
+                      --registry FILE|URI --model NAME [--run-id ID] [--force] [--set key=value ...]
                       One stage for one model; stages hand over through
                       <warehouse>/_staging/<run-id>/, so give later stages the run id the first
-                      one printed.
+                      one printed. calibrate skips a model whose inputs are unchanged since its
+                      last promoted run (unless --force); the later stages then do nothing.
         quantize-one  --model FP32.onnx --calibration DATA.parquet [--validation DATA.parquet]
                       --out INT8.onnx [--method minmax|percentile|entropy|mse]
                       [--mode static|dynamic|fp16|weight-only-int4] [--set key=value ...]
