@@ -4,6 +4,7 @@ import io.octet.calib.CalibrationTable;
 import io.octet.calib.CalibrationTable.TensorCalibration;
 import io.octet.error.QuantErrors;
 import io.octet.histogram.Histogram;
+import io.octet.onnx.ConstantFolding;
 import io.octet.onnx.OnnxModel;
 import io.octet.onnx.OpsetUpgrader;
 import io.octet.quant.QuantPlan.ActivationQuant;
@@ -43,12 +44,14 @@ public final class Quantizer {
    */
   public static Prepared prepare(OnnxModel original, QuantOptions opts) {
     // Per-channel QDQ needs opset 13; upgrade first so the plan names the nodes it will rewrite.
+    // Weights stored as Constant nodes become initializers, where the planner looks for them.
+    OnnxModel folded = ConstantFolding.constantsToInitializers(original);
     OnnxModel fp32 =
         opts.mode() == QuantMode.STATIC
                 && opts.perChannel()
-                && original.opsetVersion(OnnxModel.DEFAULT_DOMAIN) < 13
-            ? OpsetUpgrader.upgradeTo13(original)
-            : original;
+                && folded.opsetVersion(OnnxModel.DEFAULT_DOMAIN) < 13
+            ? OpsetUpgrader.upgradeTo13(folded)
+            : folded;
     Map<String, TensorType> types = TypeProbe.probe(fp32);
     QuantPlan plan = QuantPlanner.plan(fp32, types, opts);
     if (plan.nodes().isEmpty()) {
@@ -147,6 +150,7 @@ public final class Quantizer {
       Map<String, String> metadata) {
     Map<String, String> meta = new LinkedHashMap<>(metadata);
     meta.put("mode", opts.mode().configName());
+    fp32 = ConstantFolding.constantsToInitializers(fp32);
     return switch (opts.mode()) {
       case STATIC -> {
         if (prepared == null || table == null) {

@@ -101,7 +101,9 @@ public record ValidationTask(
       compare(main, batch, acc, List.of(), null);
     }
     if (sens != null) {
-      for (List<Sample> batch : Batching.byShape(sensitivityRows, batchSize)) {
+      // One row at a time: every quantized node's output comes back, which for a conv net is
+      // hundreds of megabytes per image.
+      for (List<Sample> batch : Batching.byShape(sensitivityRows, 1)) {
         compare(sens, batch, discard, nodeOutputs, nodes);
       }
     }
