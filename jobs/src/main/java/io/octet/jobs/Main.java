@@ -47,6 +47,7 @@ public final class Main {
       Map.of(
           "run", Set.of("force"),
           "demo", Set.of("force"),
+          "quantize-one", Set.of("skip-validation"),
           "calibrate", Set.of("force"),
           "quantize", Set.of("force"),
           "validate", Set.of("force"),

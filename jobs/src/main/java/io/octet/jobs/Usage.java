@@ -19,8 +19,10 @@ final class Usage {
                       last promoted run (unless --force); the later stages then do nothing.
         quantize-one  --model FP32.onnx --calibration DATA.parquet [--validation DATA.parquet]
                       --out INT8.onnx [--method minmax|percentile|entropy|mse]
-                      [--mode static|dynamic|fp16|weight-only-int4] [--set key=value ...]
-                      Quantize one model file from data on disk, no registry needed.
+                      [--mode static|dynamic|fp16|weight-only-int4] [--skip-validation]
+                      [--set key=value ...]
+                      Quantize one model file from data on disk, no registry needed; the
+                      calibration table is written next to --out.
         prepare-demo  [--dir octet-demo]   Only prepare the demo data and registry.
         help
 

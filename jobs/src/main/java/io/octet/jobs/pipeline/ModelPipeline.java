@@ -308,10 +308,20 @@ public final class ModelPipeline {
         stagedTuning());
   }
 
-  /** The staged tuning record, when tuning ran in this run. */
+  /**
+   * The staged tuning record, when tuning ran in this run. Best effort: outcome() also runs on the
+   * failure path, where storage may be the very thing that failed; throwing here would turn one
+   * model's failure into a crash of the whole run (no summary for any model).
+   */
   JsonNode stagedTuning() {
     String uri = ctx.staged("tuning.json");
-    return ctx.store().exists(uri) ? Json.parse(ctx.store().readBytes(uri), uri) : null;
+    try {
+      return ctx.store().exists(uri) ? Json.parse(ctx.store().readBytes(uri), uri) : null;
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(ModelPipeline.class)
+          .warn("Could not read {}: {}", Uris.redact(uri), e.getMessage());
+      return null;
+    }
   }
 
   private <T> T timedStage(String name, java.util.function.Supplier<T> f) {
