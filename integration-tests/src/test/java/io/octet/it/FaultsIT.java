@@ -148,13 +148,14 @@ class FaultsIT {
     RunningApp app =
         octet.start(
             registry(WAREHOUSE), faulty, fewRetries, List.of("--models", DIGITS, "--force"));
-    // Stop the server the moment the first artifact of the run's prefix lands.
-    ItProcesses.awaitCondition(
-        () -> firstFile(prefixDir).isPresent(),
-        Duration.ofMinutes(5),
-        null,
-        app.logFile(),
-        "the first artifact under " + prefix);
+    // Stop the server the moment the first artifact of the run's prefix lands (S3Proxy's
+    // filesystem store writes <bucket>/<key> files; poll them every few milliseconds).
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (firstFile(prefixDir).isEmpty()) {
+      assertThat(app.isRunning()).as("run still going; log %s", app.logFile()).isTrue();
+      assertThat(System.nanoTime()).as("first artifact of %s", prefix).isLessThan(deadline);
+      ItProcesses.sleep(5);
+    }
     s3.stop();
     List<String> landed = relativeFiles(prefixDir);
     SubmitResult r = app.await(Duration.ofMinutes(5));
@@ -164,6 +165,12 @@ class FaultsIT {
     s3.start();
 
     assertThat(r.exitCode()).as(r.describe()).isNotZero();
+    assertThat(r.output())
+        .as("the model's failure is reported at publish, naming the model")
+        .containsPattern("\\[octet\\] " + DIGITS + "\\s+FAILED\\s+publish: Model '" + DIGITS + "'");
+    assertThat(r.linesStartingWith("octet: "))
+        .as("the run then stops because the summary cannot be written either")
+        .anySatisfy(line -> assertThat(line).contains("summary.json"));
     assertThat(landed).as("what landed before the stop").doesNotContain("manifest.json");
     assertThat(bucket.exists(prefix + "/manifest.json"))
         .as("manifest of the stopped run")
