@@ -149,7 +149,15 @@ class EndToEndIT {
 
   @Test
   @Order(3)
-  void latestManifestsAndArtifactsVerify() {
+  void latestManifestsAndArtifactsVerify() throws Exception {
+    Map<String, java.nio.file.Path> fp32 =
+        Map.of(
+            "minilm",
+            demo.minilmModel(),
+            "digits-cnn",
+            demo.digitsModel(),
+            "ppocr-det",
+            ppocr.model());
     for (String model : MODELS) {
       JsonNode latest = bucket.latest(WAREHOUSE, model).orElseThrow();
       assertThat(latest.path("run-id").asText()).as(model).isEqualTo(runId);
@@ -164,6 +172,9 @@ class EndToEndIT {
           .as(model)
           .contains("model.int8.onnx", "calibration.json", "validation.json", "report.html");
       assertThat(manifest.path("promoted").asBoolean()).isTrue();
+      assertThat(manifest.path("inputs").path("model-sha256").asText())
+          .as("%s: the FP32 model the manifest names is the one uploaded", model)
+          .isEqualTo(Bucket.sha256(java.nio.file.Files.readAllBytes(fp32.get(model))));
       assertThat(manifest.path("inputs-hash").asText())
           .isEqualTo(latest.path("inputs-hash").asText());
       assertThat(bucket.text(prefix + "/report.html")).contains(model);

@@ -1,8 +1,5 @@
 package io.octet.it;
 
-import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -238,46 +235,15 @@ final class ItData {
   }
 
   /**
-   * Returns PP-OCRv4 detection and its data. The model is rewritten once with its weights moved
-   * from {@code Constant} nodes (how paddle2onnx exports them) into graph initializers: the same
-   * tensors, byte for byte, in the form every quantizer expects (ONNX Runtime's {@code
-   * quant_pre_process} does the same fold). Octet's planner keeps a Conv whose weights come from a
-   * Constant node in FP32, so without the fold no Conv would be quantized.
+   * Returns PP-OCRv4 detection as the rapidocr-onnxruntime wheel ships it (weights in {@code
+   * Constant} nodes, as paddle2onnx exports them; Octet folds them before quantizing) and its data.
    */
-  static synchronized Ppocr ppocr() {
+  static Ppocr ppocr() {
     Path dataDir = ItPaths.thirdModelDataDir();
-    Path source = ItPaths.repoRoot().resolve("models/third/ppocr_det_v4.onnx");
-    Path folded = ItPaths.dataDir("ppocr").resolve("ppocr_det_v4.onnx");
-    try {
-      if (!Files.isRegularFile(folded)
-          || Files.getLastModifiedTime(folded).compareTo(Files.getLastModifiedTime(source)) < 0) {
-        Path tmp = folded.resolveSibling(folded.getFileName() + ".tmp");
-        Files.write(tmp, foldConstants(Files.readAllBytes(source)));
-        Files.move(tmp, folded, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     return new Ppocr(
-        folded, dataDir.resolve("data/calib.parquet"), dataDir.resolve("data/val.parquet"));
-  }
-
-  /** Moves every {@code Constant(value=tensor)} node of the main graph into an initializer. */
-  static byte[] foldConstants(byte[] model) throws IOException {
-    ModelProto m = ModelProto.parseFrom(model);
-    GraphProto.Builder g = m.getGraph().toBuilder();
-    List<NodeProto> kept = new ArrayList<>();
-    for (NodeProto n : g.getNodeList()) {
-      if (n.getOpType().equals("Constant")
-          && n.getAttributeCount() == 1
-          && n.getAttribute(0).getName().equals("value")) {
-        g.addInitializer(n.getAttribute(0).getT().toBuilder().setName(n.getOutput(0)));
-      } else {
-        kept.add(n);
-      }
-    }
-    g.clearNode().addAllNode(kept);
-    return m.toBuilder().setGraph(g).build().toByteArray();
+        ItPaths.repoRoot().resolve("models/third/ppocr_det_v4.onnx"),
+        dataDir.resolve("data/calib.parquet"),
+        dataDir.resolve("data/val.parquet"));
   }
 
   /** Deletes a directory tree (no error when absent). */
