@@ -147,7 +147,6 @@ public final class Publisher {
     manifest.put("run-id", runId);
     manifest.put("created", Instant.now().toString());
     manifest.put("inputs-hash", inputsHash);
-    manifest.put("promoted", promote);
     ArrayNode arr = manifest.putArray("artifacts");
     for (Artifact a : artifacts) {
       String dest = Uris.join(prefix, a.name());
@@ -167,6 +166,17 @@ public final class Publisher {
           null);
     }
     verify(manifestUri, prefix, bytes);
+    // Run ids start with their UTC start time: a run that finishes late never moves latest back
+    // from a newer run that already passed.
+    Optional<Latest> current = promote ? latest(model) : Optional.empty();
+    if (current.isPresent() && current.get().runId().compareTo(runId) > 0) {
+      LOG.warn(
+          "Not moving {}/latest to {}: it already points to the newer run {}",
+          model,
+          runId,
+          current.get().runId());
+      promote = false;
+    }
     if (promote) {
       ObjectNode latest = Json.object();
       latest.put("format", LATEST_FORMAT);

@@ -32,7 +32,6 @@ public final class QuantizeSparkAction {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("model", model.name());
     meta.put("version", model.version());
-    meta.put("run-id", ctx.runId());
     meta.put("source-sha256", ctx.fp32Sha());
     meta.put(
         "calibration-data",
