@@ -104,7 +104,7 @@ public final class ValidateSparkAction {
             vc.compare(),
             nodeOutputs,
             vc.nodeSqnrRows(),
-            vc.batchSize());
+            rowsPerBatch(vc));
     var sc = ctx.spark().sparkContext();
     sc.setJobGroup("octet-validate-" + model.name(), "Octet: validate " + model.name(), false);
     PartialValidation merged;
@@ -136,6 +136,17 @@ public final class ValidateSparkAction {
             metrics, nodeResults, latency, verdict, fileBytes(int8Local, int8DataFiles));
     ctx.store().writeBytes(ctx.staged("validation.json"), out.toJson());
     return out;
+  }
+
+  /**
+   * Dynamic quantization takes each batch's own activation range, so a row's INT8 output depends on
+   * its batch mates; validating one row at a time keeps the metrics independent of batching and
+   * partitioning, as they are for the other modes.
+   */
+  private int rowsPerBatch(ValidationConfig vc) {
+    return ctx.model().quantization().mode() == io.octet.quant.QuantMode.DYNAMIC
+        ? 1
+        : vc.batchSize();
   }
 
   private Latency.Comparison latency(
