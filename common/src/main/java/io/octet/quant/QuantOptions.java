@@ -141,128 +141,318 @@ public record QuantOptions(
   }
 
   /**
+   * Returns a builder initialised with these options.
+   *
+   * @return the builder
+   */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Changes a few options of an existing {@link QuantOptions}; validation runs in build(). */
+  public static final class Builder {
+    private QuantMode mode;
+    private CalibrationMethod method;
+    private double percentile;
+    private QuantType activationType;
+    private boolean activationSymmetric;
+    private boolean perChannel;
+    private List<String> opTypes;
+    private List<String> includeNodes;
+    private List<String> excludeNodes;
+    private List<String> excludeOpTypes;
+    private Map<String, TensorOverride> tensorOverrides;
+    private boolean quantizeEmbeddings;
+    private int int4BlockSize;
+    private boolean int4Symmetric;
+    private List<String> fp16KeepOpTypes;
+
+    private Builder(QuantOptions o) {
+      mode = o.mode();
+      method = o.method();
+      percentile = o.percentile();
+      activationType = o.activationType();
+      activationSymmetric = o.activationSymmetric();
+      perChannel = o.perChannel();
+      opTypes = o.opTypes();
+      includeNodes = o.includeNodes();
+      excludeNodes = o.excludeNodes();
+      excludeOpTypes = o.excludeOpTypes();
+      tensorOverrides = o.tensorOverrides();
+      quantizeEmbeddings = o.quantizeEmbeddings();
+      int4BlockSize = o.int4BlockSize();
+      int4Symmetric = o.int4Symmetric();
+      fp16KeepOpTypes = o.fp16KeepOpTypes();
+    }
+
+    /**
+     * Sets mode.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder mode(QuantMode v) {
+      mode = v;
+      return this;
+    }
+
+    /**
+     * Sets method.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder method(CalibrationMethod v) {
+      method = v;
+      return this;
+    }
+
+    /**
+     * Sets percentile.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder percentile(double v) {
+      percentile = v;
+      return this;
+    }
+
+    /**
+     * Sets activationType.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder activationType(QuantType v) {
+      activationType = v;
+      return this;
+    }
+
+    /**
+     * Sets activationSymmetric.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder activationSymmetric(boolean v) {
+      activationSymmetric = v;
+      return this;
+    }
+
+    /**
+     * Sets perChannel.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder perChannel(boolean v) {
+      perChannel = v;
+      return this;
+    }
+
+    /**
+     * Sets opTypes.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder opTypes(List<String> v) {
+      opTypes = v;
+      return this;
+    }
+
+    /**
+     * Sets includeNodes.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder includeNodes(List<String> v) {
+      includeNodes = v;
+      return this;
+    }
+
+    /**
+     * Sets excludeNodes.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder excludeNodes(List<String> v) {
+      excludeNodes = v;
+      return this;
+    }
+
+    /**
+     * Sets excludeOpTypes.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder excludeOpTypes(List<String> v) {
+      excludeOpTypes = v;
+      return this;
+    }
+
+    /**
+     * Sets tensorOverrides.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder tensorOverrides(Map<String, TensorOverride> v) {
+      tensorOverrides = v;
+      return this;
+    }
+
+    /**
+     * Sets quantizeEmbeddings.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder quantizeEmbeddings(boolean v) {
+      quantizeEmbeddings = v;
+      return this;
+    }
+
+    /**
+     * Sets int4BlockSize.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder int4BlockSize(int v) {
+      int4BlockSize = v;
+      return this;
+    }
+
+    /**
+     * Sets int4Symmetric.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder int4Symmetric(boolean v) {
+      int4Symmetric = v;
+      return this;
+    }
+
+    /**
+     * Sets fp16KeepOpTypes.
+     *
+     * @param v the value
+     * @return this builder
+     */
+    public Builder fp16KeepOpTypes(List<String> v) {
+      fp16KeepOpTypes = v;
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @return the validated options
+     */
+    public QuantOptions build() {
+      return new QuantOptions(
+          mode,
+          method,
+          percentile,
+          activationType,
+          activationSymmetric,
+          perChannel,
+          opTypes,
+          includeNodes,
+          excludeNodes,
+          excludeOpTypes,
+          tensorOverrides,
+          quantizeEmbeddings,
+          int4BlockSize,
+          int4Symmetric,
+          fp16KeepOpTypes);
+    }
+  }
+
+  /**
    * Returns a copy with another mode.
    *
-   * @param m the mode
+   * @param m the new value
    * @return the copy
    */
   public QuantOptions withMode(QuantMode m) {
-    return new QuantOptions(
-        m,
-        method,
-        percentile,
-        activationType,
-        activationSymmetric,
-        perChannel,
-        opTypes,
-        includeNodes,
-        excludeNodes,
-        excludeOpTypes,
-        tensorOverrides,
-        quantizeEmbeddings,
-        int4BlockSize,
-        int4Symmetric,
-        fp16KeepOpTypes);
+    return toBuilder().mode(m).build();
   }
 
   /**
    * Returns a copy with another calibration method.
    *
-   * @param m the method
+   * @param m the new value
    * @return the copy
    */
   public QuantOptions withMethod(CalibrationMethod m) {
-    return new QuantOptions(
-        mode,
-        m,
-        percentile,
-        activationType,
-        activationSymmetric,
-        perChannel,
-        opTypes,
-        includeNodes,
-        excludeNodes,
-        excludeOpTypes,
-        tensorOverrides,
-        quantizeEmbeddings,
-        int4BlockSize,
-        int4Symmetric,
-        fp16KeepOpTypes);
+    return toBuilder().method(m).build();
   }
 
   /**
    * Returns a copy with other op types.
    *
-   * @param ops the operator types to quantize
+   * @param ops the new value
    * @return the copy
    */
   public QuantOptions withOpTypes(List<String> ops) {
-    return new QuantOptions(
-        mode,
-        method,
-        percentile,
-        activationType,
-        activationSymmetric,
-        perChannel,
-        ops,
-        includeNodes,
-        excludeNodes,
-        excludeOpTypes,
-        tensorOverrides,
-        quantizeEmbeddings,
-        int4BlockSize,
-        int4Symmetric,
-        fp16KeepOpTypes);
+    return toBuilder().opTypes(ops).build();
   }
 
   /**
    * Returns a copy with another inclusion list (empty = every node).
    *
-   * @param nodes the only nodes quantized
+   * @param nodes the new value
    * @return the copy
    */
   public QuantOptions withIncludeNodes(List<String> nodes) {
-    return new QuantOptions(
-        mode,
-        method,
-        percentile,
-        activationType,
-        activationSymmetric,
-        perChannel,
-        opTypes,
-        nodes,
-        excludeNodes,
-        excludeOpTypes,
-        tensorOverrides,
-        quantizeEmbeddings,
-        int4BlockSize,
-        int4Symmetric,
-        fp16KeepOpTypes);
+    return toBuilder().includeNodes(nodes).build();
   }
 
   /**
    * Returns a copy with another exclusion list.
    *
-   * @param nodes nodes never quantized
+   * @param nodes the new value
    * @return the copy
    */
   public QuantOptions withExcludeNodes(List<String> nodes) {
-    return new QuantOptions(
-        mode,
-        method,
-        percentile,
-        activationType,
-        activationSymmetric,
-        perChannel,
-        opTypes,
-        includeNodes,
-        nodes,
-        excludeOpTypes,
-        tensorOverrides,
-        quantizeEmbeddings,
-        int4BlockSize,
-        int4Symmetric,
-        fp16KeepOpTypes);
+    return toBuilder().excludeNodes(nodes).build();
+  }
+
+  /**
+   * Returns a copy with per-channel weights on or off.
+   *
+   * @param on the new value
+   * @return the copy
+   */
+  public QuantOptions withPerChannel(boolean on) {
+    return toBuilder().perChannel(on).build();
+  }
+
+  /**
+   * Returns a copy with embeddings quantization on or off.
+   *
+   * @param on the new value
+   * @return the copy
+   */
+  public QuantOptions withQuantizeEmbeddings(boolean on) {
+    return toBuilder().quantizeEmbeddings(on).build();
+  }
+
+  /**
+   * Returns a copy with other tensor overrides.
+   *
+   * @param overrides the new value
+   * @return the copy
+   */
+  public QuantOptions withTensorOverrides(Map<String, TensorOverride> overrides) {
+    return toBuilder().tensorOverrides(overrides).build();
   }
 
   /**
@@ -273,97 +463,7 @@ public record QuantOptions(
    * @return the copy
    */
   public QuantOptions withActivations(QuantType type, boolean symmetric) {
-    return new QuantOptions(
-        mode,
-        method,
-        percentile,
-        type,
-        symmetric,
-        perChannel,
-        opTypes,
-        includeNodes,
-        excludeNodes,
-        excludeOpTypes,
-        tensorOverrides,
-        quantizeEmbeddings,
-        int4BlockSize,
-        int4Symmetric,
-        fp16KeepOpTypes);
-  }
-
-  /**
-   * Returns a copy with per-channel weights on or off.
-   *
-   * @param on per-channel weights
-   * @return the copy
-   */
-  public QuantOptions withPerChannel(boolean on) {
-    return new QuantOptions(
-        mode,
-        method,
-        percentile,
-        activationType,
-        activationSymmetric,
-        on,
-        opTypes,
-        includeNodes,
-        excludeNodes,
-        excludeOpTypes,
-        tensorOverrides,
-        quantizeEmbeddings,
-        int4BlockSize,
-        int4Symmetric,
-        fp16KeepOpTypes);
-  }
-
-  /**
-   * Returns a copy with embeddings quantization on or off.
-   *
-   * @param on quantize Gather tables
-   * @return the copy
-   */
-  public QuantOptions withQuantizeEmbeddings(boolean on) {
-    return new QuantOptions(
-        mode,
-        method,
-        percentile,
-        activationType,
-        activationSymmetric,
-        perChannel,
-        opTypes,
-        includeNodes,
-        excludeNodes,
-        excludeOpTypes,
-        tensorOverrides,
-        on,
-        int4BlockSize,
-        int4Symmetric,
-        fp16KeepOpTypes);
-  }
-
-  /**
-   * Returns a copy with other tensor overrides.
-   *
-   * @param overrides per-tensor exceptions
-   * @return the copy
-   */
-  public QuantOptions withTensorOverrides(Map<String, TensorOverride> overrides) {
-    return new QuantOptions(
-        mode,
-        method,
-        percentile,
-        activationType,
-        activationSymmetric,
-        perChannel,
-        opTypes,
-        includeNodes,
-        excludeNodes,
-        excludeOpTypes,
-        overrides,
-        quantizeEmbeddings,
-        int4BlockSize,
-        int4Symmetric,
-        fp16KeepOpTypes);
+    return toBuilder().activationType(type).activationSymmetric(symmetric).build();
   }
 
   /**
