@@ -14,6 +14,9 @@ import java.util.List;
  * absolute times are not.
  */
 public final class Latency {
+  /** Shortest round, in milliseconds, before batches are repeated within a round. */
+  static final double MIN_ROUND_MS = 200;
+
   private Latency() {}
 
   /**
@@ -59,19 +62,29 @@ public final class Latency {
       throw new IllegalArgumentException("Need at least one round and one batch");
     }
     long rows = batches.stream().mapToLong(InputBatch::size).sum();
-    runAll(a, batches);
-    runAll(b, batches);
+    double warm = Math.min(runAll(a, batches, 1), runAll(b, batches, 1));
+    // A round must be long enough for the clock and for the noise of a shared machine to
+    // average out: small models repeat their batches until a round takes about 200 ms.
+    int reps = (int) Math.max(1, Math.min(1000, Math.ceil(MIN_ROUND_MS / Math.max(warm, 1e-3))));
     double[] ta = new double[rounds];
     double[] tb = new double[rounds];
     for (int r = 0; r < rounds; r++) {
-      ta[r] = runAll(a, batches);
-      tb[r] = runAll(b, batches);
+      ta[r] = runAll(a, batches, reps);
+      tb[r] = runAll(b, batches, reps);
     }
-    return new Comparison(median(ta) / rows, median(tb) / rows, rounds);
+    return new Comparison(median(ta) / (rows * reps), median(tb) / (rows * reps), rounds);
   }
 
-  private static double runAll(OrtSession s, List<InputBatch> batches) throws OrtException {
+  private static double runAll(OrtSession s, List<InputBatch> batches, int reps)
+      throws OrtException {
     long t0 = System.nanoTime();
+    for (int i = 0; i < reps; i++) {
+      runOnce(s, batches);
+    }
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private static void runOnce(OrtSession s, List<InputBatch> batches) throws OrtException {
     for (InputBatch batch : batches) {
       try (OrtSession.Result r = s.run(batch.tensorsFor(s.getInputNames()))) {
         if (r.size() == 0) {
@@ -79,7 +92,6 @@ public final class Latency {
         }
       }
     }
-    return (System.nanoTime() - t0) / 1e6;
   }
 
   private static double median(double[] v) {

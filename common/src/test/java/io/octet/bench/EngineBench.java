@@ -75,7 +75,7 @@ public final class EngineBench {
             Locale.ROOT,
             "Measured %s on %d cores (%s), ONNX Runtime %s, %d intra-op threads for FP32 and INT8 alike;"
                 + " speedup = FP32 ms/row ÷ variant ms/row, both timed alternately in the same process"
-                + " (median of 5 rounds over the same batches).%n%n",
+                + " (median of 5 rounds over the same batches, each round at least 200 ms).%n%n",
             LocalDate.now(),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("os.arch"),
