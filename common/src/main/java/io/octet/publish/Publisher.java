@@ -147,6 +147,10 @@ public final class Publisher {
     manifest.put("run-id", runId);
     manifest.put("created", Instant.now().toString());
     manifest.put("inputs-hash", inputsHash);
+    promote = promote && !newerRunIsLatest(model, runId);
+    // Whether latest was to move here when the manifest was written; the latest pointer itself
+    // is the authority (a newer run may still overtake this one before it moves).
+    manifest.put("promoted", promote);
     ArrayNode arr = manifest.putArray("artifacts");
     for (Artifact a : artifacts) {
       String dest = Uris.join(prefix, a.name());
@@ -166,17 +170,8 @@ public final class Publisher {
           null);
     }
     verify(manifestUri, prefix, bytes);
-    // Run ids start with their UTC start time: a run that finishes late never moves latest back
-    // from a newer run that already passed.
-    Optional<Latest> current = promote ? latest(model) : Optional.empty();
-    if (current.isPresent() && current.get().runId().compareTo(runId) > 0) {
-      LOG.warn(
-          "Not moving {}/latest to {}: it already points to the newer run {}",
-          model,
-          runId,
-          current.get().runId());
-      promote = false;
-    }
+    // Checked again: uploads take time, and a newer run may have been promoted meanwhile.
+    promote = promote && !newerRunIsLatest(model, runId);
     if (promote) {
       ObjectNode latest = Json.object();
       latest.put("format", LATEST_FORMAT);
@@ -188,6 +183,23 @@ public final class Publisher {
       LOG.info("Promoted {} to {}/{}", model, version, runId);
     }
     return new Result(prefix, manifestUri, promote);
+  }
+
+  /**
+   * Run ids start with their UTC start time: a run that finishes late never moves latest back from
+   * a newer run that already passed.
+   */
+  private boolean newerRunIsLatest(String model, String runId) {
+    Optional<Latest> current = latest(model);
+    if (current.isPresent() && current.get().runId().compareTo(runId) > 0) {
+      LOG.warn(
+          "Not moving {}/latest to {}: it already points to the newer run {}",
+          model,
+          runId,
+          current.get().runId());
+      return true;
+    }
+    return false;
   }
 
   /**
