@@ -10,15 +10,21 @@ import com.typesafe.config.Config;
  * @param failOnModelError exit non-zero when a model fails or misses its gate
  * @param datasetFingerprint "content" or "listing"
  * @param scratchDir local scratch directory
+ * @param executorSessions ONNX Runtime sessions an executor JVM keeps open between tasks
  */
 public record RunConfig(
     int parallelModels,
     boolean force,
     boolean failOnModelError,
     String datasetFingerprint,
-    String scratchDir) {
+    String scratchDir,
+    int executorSessions) {
   /** Validates ranges. */
   public RunConfig {
+    if (executorSessions < 1) {
+      throw new IllegalArgumentException(
+          "run.executor-sessions must be >= 1, got " + executorSessions);
+    }
     if (parallelModels < 1) {
       throw new IllegalArgumentException("run.parallel-models must be >= 1, got " + parallelModels);
     }
@@ -42,6 +48,7 @@ public record RunConfig(
         c.getString("dataset-fingerprint"),
         c.getString("scratch-dir").isEmpty()
             ? System.getProperty("java.io.tmpdir")
-            : c.getString("scratch-dir"));
+            : c.getString("scratch-dir"),
+        c.getInt("executor-sessions"));
   }
 }

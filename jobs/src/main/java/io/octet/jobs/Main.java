@@ -145,7 +145,9 @@ public final class Main {
       throw new Args.UsageException(
           "--run-id '" + runId + "' is not a run id like 20261129T153000Z-3f9a1c.");
     }
-    SparkSession spark = SparkSessions.getOrCreate("octet-" + runId, reg.spark(), reg.hadoop());
+    SparkSession spark =
+        SparkSessions.getOrCreate(
+            "octet-" + runId, reg.spark(), reg.hadoop(), reg.run().executorSessions());
     HadoopObjectStore store =
         new HadoopObjectStore(spark.sparkContext().hadoopConfiguration(), reg.hadoop());
     RunPipeline.Result r = new RunPipeline(spark, reg, store, out).run(runId, models, force);

@@ -78,7 +78,9 @@ final class QuantizeOne {
     RegistryConfig r = ConfigLoader.load(reg.toString(), "quantize-one", a.sets());
     var m = r.models().get("model");
     String runId = RunIds.next();
-    SparkSession spark = SparkSessions.getOrCreate("octet-quantize-one", r.spark(), r.hadoop());
+    SparkSession spark =
+        SparkSessions.getOrCreate(
+            "octet-quantize-one", r.spark(), r.hadoop(), r.run().executorSessions());
     HadoopObjectStore store =
         new HadoopObjectStore(spark.sparkContext().hadoopConfiguration(), r.hadoop());
     StageContext ctx = new StageContext(spark, r, m, runId, store);

@@ -39,7 +39,10 @@ final class Stages {
     }
     SparkSession spark =
         SparkSessions.getOrCreate(
-            "octet-" + a.command() + "-" + m.name(), reg.spark(), reg.hadoop());
+            "octet-" + a.command() + "-" + m.name(),
+            reg.spark(),
+            reg.hadoop(),
+            reg.run().executorSessions());
     HadoopObjectStore store =
         new HadoopObjectStore(spark.sparkContext().hadoopConfiguration(), reg.hadoop());
     StageContext ctx = new StageContext(spark, reg, m, runId, store);

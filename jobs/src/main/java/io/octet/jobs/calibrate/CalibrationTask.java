@@ -1,6 +1,5 @@
 package io.octet.jobs.calibrate;
 
-import ai.onnxruntime.OrtSession;
 import io.octet.data.Batching;
 import io.octet.data.Sample;
 import io.octet.histogram.Histogram;
@@ -51,26 +50,29 @@ public record CalibrationTask(
     TaskContext tc = TaskContext.get();
     int threads = tc == null ? 1 : Math.max(1, tc.cpus());
     String prefix = tc == null ? "p0-" : "p" + tc.partitionId() + "-";
-    OrtSession session = ExecutorModels.session(store, modelUri, modelSha, dataFiles, threads);
-    ActivationCollector collector = new ActivationCollector(session, modelName, outputFor, numBins);
-    // Stream with bounded memory: a batch runs as soon as one shape has batchSize rows.
-    Batching.Streamer streamer = new Batching.Streamer(batchSize, 64);
-    long i = 0;
-    while (rows.hasNext()) {
-      Sample s = decoder.decode(rows.next(), prefix + i++);
-      List<Sample> full = streamer.add(s);
-      if (!full.isEmpty()) {
-        run(collector, full);
+    try (ExecutorModels.Lease lease =
+        ExecutorModels.lease(store, modelUri, modelSha, dataFiles, threads)) {
+      ActivationCollector collector =
+          new ActivationCollector(lease.session(), modelName, outputFor, numBins);
+      // Stream with bounded memory: a batch runs as soon as one shape has batchSize rows.
+      Batching.Streamer streamer = new Batching.Streamer(batchSize, 64);
+      long i = 0;
+      while (rows.hasNext()) {
+        Sample s = decoder.decode(rows.next(), prefix + i++);
+        List<Sample> full = streamer.add(s);
+        if (!full.isEmpty()) {
+          run(collector, full);
+        }
       }
+      for (List<Sample> b : streamer.flush()) {
+        run(collector, b);
+      }
+      Map<String, Histogram> out = new LinkedHashMap<>();
+      for (Map.Entry<String, HistogramAccumulator> e : collector.accumulators().entrySet()) {
+        out.put(e.getKey(), e.getValue().snapshot());
+      }
+      return List.of(new PartialStats(out, collector.rows())).iterator();
     }
-    for (List<Sample> b : streamer.flush()) {
-      run(collector, b);
-    }
-    Map<String, Histogram> out = new LinkedHashMap<>();
-    for (Map.Entry<String, HistogramAccumulator> e : collector.accumulators().entrySet()) {
-      out.put(e.getKey(), e.getValue().snapshot());
-    }
-    return List.of(new PartialStats(out, collector.rows())).iterator();
   }
 
   private static void run(ActivationCollector c, List<Sample> batch) {

@@ -9,34 +9,41 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.SparkEnv;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One ONNX Runtime session per model per JVM, shared by every task of the executor.
+ * ONNX Runtime sessions shared by every task of an executor JVM.
  *
  * <p>Opening a large model costs seconds, so a session is keyed by the model's content hash and the
- * thread count and kept until the JVM exits (a shutdown hook closes them). {@code OrtSession.run}
- * is thread-safe, so concurrent tasks share one session. Models are downloaded once per JVM into
- * the local temp directory, together with any external data files next to them.
+ * thread count and kept open after its tasks finish. {@code OrtSession.run} is thread-safe, so
+ * concurrent tasks share one session. A task holds a {@link Lease} while it uses a session; when
+ * more sessions are open than {@code spark.octet.executor-sessions} (Octet's {@code
+ * run.executor-sessions}), the least recently used ones that no task holds are closed, so an
+ * executor that works through a whole model zoo does not keep every model's weights in memory.
+ * Models are downloaded once per JVM into the local temp directory, together with any external data
+ * files next to them.
  */
 public final class ExecutorModels {
+  /** Spark setting the driver copies {@code run.executor-sessions} into. */
+  public static final String MAX_SESSIONS_KEY = "spark.octet.executor-sessions";
+
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
-  private static final Map<String, OrtSession> SESSIONS = new ConcurrentHashMap<>();
+  private static final int FALLBACK_MAX_SESSIONS = 4;
+  private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
+  private static long clock;
 
   static {
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  for (OrtSession s : SESSIONS.values()) {
-                    try {
-                      s.close();
-                    } catch (OrtException | RuntimeException e) {
-                      // The JVM is going away; nothing useful to do with a close failure.
-                    }
+                  synchronized (ExecutorModels.class) {
+                    ENTRIES.values().forEach(Entry::closeQuietly);
+                    ENTRIES.clear();
                   }
                 },
                 "octet-close-sessions"));
@@ -44,32 +51,148 @@ public final class ExecutorModels {
 
   private ExecutorModels() {}
 
+  /** A cached session, its users and when it was last released. */
+  private static final class Entry {
+    private final String key;
+    private OrtSession session;
+    private int users;
+    private long lastUsed;
+
+    private Entry(String key) {
+      this.key = key;
+    }
+
+    private void closeQuietly() {
+      OrtSession s;
+      synchronized (this) {
+        s = session;
+        session = null;
+      }
+      if (s != null) {
+        try {
+          s.close();
+        } catch (OrtException | RuntimeException e) {
+          // Nothing a task could do about it; the memory goes back when the JVM exits.
+          LOG.warn("Closing the ONNX Runtime session {} failed: {}", key, e.toString());
+        }
+      }
+    }
+  }
+
+  /** A task's hold on a shared session; closing it releases the hold, not the session. */
+  public static final class Lease implements AutoCloseable {
+    private final Entry entry;
+    private boolean released;
+
+    private Lease(Entry entry) {
+      this.entry = entry;
+    }
+
+    /**
+     * Returns the session (valid until this lease is closed; never close it yourself).
+     *
+     * @return the session
+     */
+    public OrtSession session() {
+      return entry.session;
+    }
+
+    @Override
+    public void close() {
+      if (!released) {
+        released = true;
+        release(entry);
+      }
+    }
+  }
+
   /**
-   * Returns the JVM's session for a model, opening it on first use.
+   * Takes a hold on the JVM's session for a model, opening it on first use.
    *
    * @param store storage to download from
    * @param uri the model's URI
    * @param sha256 the model file's content hash (cache key and integrity check)
    * @param dataFiles names of external data files that sit next to the model (may be empty)
    * @param threads intra-op threads
-   * @return the shared session (never close it)
+   * @return the lease; close it when the task is done with the session
    */
-  public static OrtSession session(
+  public static Lease lease(
       ObjectStore store, String uri, String sha256, java.util.List<String> dataFiles, int threads) {
-    String key = sha256 + "#" + threads;
-    return SESSIONS.computeIfAbsent(
-        key,
-        k -> {
+    Entry e = acquire(sha256 + "#" + threads);
+    try {
+      // Opening happens outside the map's lock: other models' tasks need not wait for it.
+      synchronized (e) {
+        if (e.session == null) {
           Path local = fetch(store, uri, sha256, dataFiles);
           long t0 = System.nanoTime();
-          OrtSession s = OrtRuntime.open(local, new OrtRuntime.SessionSettings(threads, true));
+          e.session = OrtRuntime.open(local, new OrtRuntime.SessionSettings(threads, true));
           LOG.info(
               "Opened ONNX Runtime session for {} ({} threads) in {} ms",
               Uris.fileName(uri),
               threads,
               (System.nanoTime() - t0) / 1_000_000);
-          return s;
-        });
+        }
+      }
+      return new Lease(e);
+    } catch (RuntimeException ex) {
+      release(e);
+      throw ex;
+    }
+  }
+
+  /**
+   * Returns how many sessions are open in this JVM (tests and diagnostics).
+   *
+   * @return the count
+   */
+  public static synchronized int openSessions() {
+    return (int) ENTRIES.values().stream().filter(x -> x.session != null).count();
+  }
+
+  private static synchronized Entry acquire(String key) {
+    Entry e = ENTRIES.computeIfAbsent(key, Entry::new);
+    e.users++;
+    return e;
+  }
+
+  private static void release(Entry e) {
+    java.util.List<Entry> evicted = new java.util.ArrayList<>();
+    synchronized (ExecutorModels.class) {
+      e.users--;
+      e.lastUsed = ++clock;
+      int max = maxSessions();
+      while (ENTRIES.size() > max) {
+        Entry idle =
+            ENTRIES.values().stream()
+                .filter(x -> x.users == 0)
+                .min(java.util.Comparator.comparingLong(x -> x.lastUsed))
+                .orElse(null);
+        if (idle == null) {
+          break; // every session is in use: tasks never lose a session under them
+        }
+        ENTRIES.remove(idle.key);
+        evicted.add(idle);
+      }
+    }
+    for (Entry x : evicted) {
+      LOG.info(
+          "Closing the idle ONNX Runtime session {} (more than {} open)", x.key, maxSessions());
+      x.closeQuietly();
+    }
+  }
+
+  /**
+   * Returns the cap in force in this JVM.
+   *
+   * @return the cap on open sessions
+   */
+  public static int maxSessions() {
+    SparkEnv env = SparkEnv.get();
+    int n =
+        env == null
+            ? FALLBACK_MAX_SESSIONS
+            : env.conf().getInt(MAX_SESSIONS_KEY, FALLBACK_MAX_SESSIONS);
+    return Math.max(1, n);
   }
 
   /**

@@ -19,7 +19,26 @@ public final class SparkSessions {
    */
   public static SparkSession getOrCreate(
       String appName, Map<String, String> extra, Map<String, String> hadoop) {
+    return getOrCreate(appName, extra, hadoop, 0);
+  }
+
+  /**
+   * Returns a session, as {@link #getOrCreate(String, Map, Map)}, with the registry's cap on the
+   * ONNX Runtime sessions each executor keeps open.
+   *
+   * @param appName the application name
+   * @param extra extra settings from the registry's {@code spark} section
+   * @param hadoop Hadoop settings from the registry's {@code hadoop} section
+   * @param executorSessions {@code run.executor-sessions}; 0 leaves the setting alone
+   * @return the session
+   */
+  public static SparkSession getOrCreate(
+      String appName, Map<String, String> extra, Map<String, String> hadoop, int executorSessions) {
     SparkConf conf = new SparkConf();
+    if (executorSessions > 0) {
+      // A --conf of the same key given to spark-submit wins.
+      conf.setIfMissing(ExecutorModels.MAX_SESSIONS_KEY, Integer.toString(executorSessions));
+    }
     if (!conf.contains("spark.master")) {
       conf.setMaster("local[*]");
       conf.set("spark.ui.enabled", "false");

@@ -42,20 +42,23 @@ public record ChannelMaxTask(
   public Iterator<ChannelMax> call(Iterator<InternalRow> rows) {
     TaskContext tc = TaskContext.get();
     int threads = tc == null ? 1 : Math.max(1, tc.cpus());
-    OrtSession s = ExecutorModels.session(store, modelUri, modelSha, List.of(), threads);
-    ChannelMax max = new ChannelMax();
-    Batching.Streamer streamer = new Batching.Streamer(batchSize, 64);
-    long i = 0;
-    while (rows.hasNext()) {
-      List<Sample> full = streamer.add(decoder.decode(rows.next(), "r" + i++));
-      if (!full.isEmpty()) {
-        observe(s, full, max);
+    try (ExecutorModels.Lease lease =
+        ExecutorModels.lease(store, modelUri, modelSha, List.of(), threads)) {
+      OrtSession s = lease.session();
+      ChannelMax max = new ChannelMax();
+      Batching.Streamer streamer = new Batching.Streamer(batchSize, 64);
+      long i = 0;
+      while (rows.hasNext()) {
+        List<Sample> full = streamer.add(decoder.decode(rows.next(), "r" + i++));
+        if (!full.isEmpty()) {
+          observe(s, full, max);
+        }
       }
+      for (List<Sample> b : streamer.flush()) {
+        observe(s, b, max);
+      }
+      return List.of(max).iterator();
     }
-    for (List<Sample> b : streamer.flush()) {
-      observe(s, b, max);
-    }
-    return List.of(max).iterator();
   }
 
   private void observe(OrtSession s, List<Sample> batch, ChannelMax max) {

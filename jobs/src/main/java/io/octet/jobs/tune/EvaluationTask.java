@@ -21,7 +21,6 @@ import io.octet.validate.ValidationOptions;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.TaskContext;
 import scala.Tuple2;
 
@@ -46,8 +45,20 @@ public record EvaluationTask(
     int batchSize)
     implements Serializable {
 
-  private static final Map<String, Quantizer.Prepared> PREPARED = new ConcurrentHashMap<>();
-  private static final Map<String, CalibrationTable> TABLES = new ConcurrentHashMap<>();
+  // Per executor JVM, for the few models being tuned at a time: a prepared model holds the whole
+  // FP32 graph, so only the most recently used ones are kept.
+  private static final Map<String, Quantizer.Prepared> PREPARED = recent(2);
+  private static final Map<String, CalibrationTable> TABLES = recent(8);
+
+  private static <V> Map<String, V> recent(int capacity) {
+    return java.util.Collections.synchronizedMap(
+        new java.util.LinkedHashMap<String, V>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+            return size() > capacity;
+          }
+        });
+  }
 
   /**
    * Evaluates the candidate on rows.
@@ -59,8 +70,6 @@ public record EvaluationTask(
   public Tuple2<Integer, MetricsAccumulator> run(int index, List<Sample> rows) {
     TaskContext tc = TaskContext.get();
     int threads = tc == null ? 1 : Math.max(1, tc.cpus());
-    OrtSession fp32 =
-        ExecutorModels.session(store, base.fp32Uri(), base.fp32Sha(), base.dataFiles(), threads);
     Quantizer.Prepared prepared =
         PREPARED.computeIfAbsent(
             base.fp32Sha() + "#" + options.mode() + "#" + options.perChannel(),
@@ -76,8 +85,10 @@ public record EvaluationTask(
             base.tableUri(), u -> CalibrationTable.fromJson(store.readBytes(u), u));
     OnnxModel candidate = Candidate.build(modelName, prepared, table, options);
     MetricsAccumulator acc = new MetricsAccumulator(opts.topK());
-    try (OrtSession q = OrtRuntime.open(candidate, new OrtRuntime.SessionSettings(threads, true))) {
-      OutputComparer cmp = new OutputComparer(fp32, q, modelName, opts);
+    try (ExecutorModels.Lease fp32 =
+            ExecutorModels.lease(store, base.fp32Uri(), base.fp32Sha(), base.dataFiles(), threads);
+        OrtSession q = OrtRuntime.open(candidate, new OrtRuntime.SessionSettings(threads, true))) {
+      OutputComparer cmp = new OutputComparer(fp32.session(), q, modelName, opts);
       for (List<Sample> b : Batching.byShape(rows, batchSize)) {
         try (InputBatch in = InputBatch.of(b)) {
           cmp.compare(in, acc);

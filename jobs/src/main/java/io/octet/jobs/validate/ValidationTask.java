@@ -1,6 +1,5 @@
 package io.octet.jobs.validate;
 
-import ai.onnxruntime.OrtSession;
 import io.octet.data.Batching;
 import io.octet.data.Sample;
 import io.octet.jobs.data.RowDecoder;
@@ -65,11 +64,18 @@ public record ValidationTask(
       String int8Sha,
       List<String> int8Data)
       implements Serializable {
+    /** Holds both sessions; the leases are added to {@code held} for the caller to release. */
     OutputComparer comparer(
-        HadoopObjectStore store, String model, ValidationOptions o, int threads) {
-      OrtSession a = ExecutorModels.session(store, fp32Uri, fp32Sha, fp32Data, threads);
-      OrtSession b = ExecutorModels.session(store, int8Uri, int8Sha, int8Data, threads);
-      return new OutputComparer(a, b, model, o);
+        HadoopObjectStore store,
+        String model,
+        ValidationOptions o,
+        int threads,
+        List<ExecutorModels.Lease> held) {
+      ExecutorModels.Lease a = ExecutorModels.lease(store, fp32Uri, fp32Sha, fp32Data, threads);
+      held.add(a);
+      ExecutorModels.Lease b = ExecutorModels.lease(store, int8Uri, int8Sha, int8Data, threads);
+      held.add(b);
+      return new OutputComparer(a.session(), b.session(), model, o);
     }
   }
 
@@ -78,36 +84,41 @@ public record ValidationTask(
     TaskContext tc = TaskContext.get();
     int threads = tc == null ? 1 : Math.max(1, tc.cpus());
     String prefix = tc == null ? "p0-" : "p" + tc.partitionId() + "-";
-    OutputComparer main = models.comparer(store, modelName, opts, threads);
-    OutputComparer sens =
-        nodeModels == null ? null : nodeModels.comparer(store, modelName, opts, threads);
-    MetricsAccumulator acc = new MetricsAccumulator(opts.topK());
-    MetricsAccumulator discard = new MetricsAccumulator(opts.topK());
-    NodeSqnr nodes = new NodeSqnr();
-    List<Sample> sensitivityRows = new ArrayList<>();
-    Batching.Streamer streamer = new Batching.Streamer(batchSize, 64);
-    long i = 0;
-    while (rows.hasNext()) {
-      Sample s = decoder.decode(rows.next(), prefix + i++);
-      if (sens != null && sensitivityRows.size() < nodeRows) {
-        sensitivityRows.add(s);
+    List<ExecutorModels.Lease> held = new ArrayList<>();
+    try {
+      OutputComparer main = models.comparer(store, modelName, opts, threads, held);
+      OutputComparer sens =
+          nodeModels == null ? null : nodeModels.comparer(store, modelName, opts, threads, held);
+      MetricsAccumulator acc = new MetricsAccumulator(opts.topK());
+      MetricsAccumulator discard = new MetricsAccumulator(opts.topK());
+      NodeSqnr nodes = new NodeSqnr();
+      List<Sample> sensitivityRows = new ArrayList<>();
+      Batching.Streamer streamer = new Batching.Streamer(batchSize, 64);
+      long i = 0;
+      while (rows.hasNext()) {
+        Sample s = decoder.decode(rows.next(), prefix + i++);
+        if (sens != null && sensitivityRows.size() < nodeRows) {
+          sensitivityRows.add(s);
+        }
+        List<Sample> full = streamer.add(s);
+        if (!full.isEmpty()) {
+          compare(main, full, acc, List.of(), null);
+        }
       }
-      List<Sample> full = streamer.add(s);
-      if (!full.isEmpty()) {
-        compare(main, full, acc, List.of(), null);
+      for (List<Sample> batch : streamer.flush()) {
+        compare(main, batch, acc, List.of(), null);
       }
-    }
-    for (List<Sample> batch : streamer.flush()) {
-      compare(main, batch, acc, List.of(), null);
-    }
-    if (sens != null) {
-      // One row at a time: every quantized node's output comes back, which for a conv net is
-      // hundreds of megabytes per image.
-      for (List<Sample> batch : Batching.byShape(sensitivityRows, 1)) {
-        compare(sens, batch, discard, nodeOutputs, nodes);
+      if (sens != null) {
+        // One row at a time: every quantized node's output comes back, which for a conv net is
+        // hundreds of megabytes per image.
+        for (List<Sample> batch : Batching.byShape(sensitivityRows, 1)) {
+          compare(sens, batch, discard, nodeOutputs, nodes);
+        }
       }
+      return List.of(new PartialValidation(acc, nodes)).iterator();
+    } finally {
+      held.forEach(ExecutorModels.Lease::close);
     }
-    return List.of(new PartialValidation(acc, nodes)).iterator();
   }
 
   private static void compare(

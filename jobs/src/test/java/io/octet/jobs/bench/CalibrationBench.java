@@ -145,20 +145,23 @@ public final class CalibrationBench {
     @Override
     public Iterator<Long> call(Iterator<InternalRow> rows) throws OrtException {
       TaskContext tc = TaskContext.get();
-      OrtSession s = ExecutorModels.session(store, uri, sha, List.of(), Math.max(1, tc.cpus()));
-      Batching.Streamer streamer = new Batching.Streamer(batch, 64);
-      long n = 0;
-      long i = 0;
-      while (rows.hasNext()) {
-        List<Sample> full = streamer.add(decoder.decode(rows.next(), "r" + i++));
-        if (!full.isEmpty()) {
-          n += run(s, full);
+      try (ExecutorModels.Lease lease =
+          ExecutorModels.lease(store, uri, sha, List.of(), Math.max(1, tc.cpus()))) {
+        OrtSession s = lease.session();
+        Batching.Streamer streamer = new Batching.Streamer(batch, 64);
+        long n = 0;
+        long i = 0;
+        while (rows.hasNext()) {
+          List<Sample> full = streamer.add(decoder.decode(rows.next(), "r" + i++));
+          if (!full.isEmpty()) {
+            n += run(s, full);
+          }
         }
+        for (List<Sample> b : streamer.flush()) {
+          n += run(s, b);
+        }
+        return List.of(n).iterator();
       }
-      for (List<Sample> b : streamer.flush()) {
-        n += run(s, b);
-      }
-      return List.of(n).iterator();
     }
 
     private static long run(OrtSession s, List<Sample> batch) throws OrtException {
