@@ -33,10 +33,12 @@ import java.util.Set;
  * quantization parameters.
  *
  * <p>Each quantized activation gets one QuantizeLinear/DequantizeLinear pair right after its
- * producer; only quantized consumers read the dequantized value, so FP32 consumers keep the exact
- * tensor and pay nothing. Weights become int8 initializers with a DequantizeLinear (per channel
- * when planned), biases int32 with scale = input scale × weight scale. The output is the form ONNX
- * Runtime and TensorRT both fuse into integer kernels.
+ * producer; quantized consumers read the dequantized value, and FP32 consumers keep the exact
+ * tensor unless that would stop the producer's integer kernel from fusing ({@link QdqFusion}).
+ * Weights become int8 initializers with a DequantizeLinear (per channel when planned), biases int32
+ * with scale = input scale × weight scale. The output is the form ONNX Runtime and TensorRT both
+ * fuse into integer kernels; {@link QdqFusion} then removes what would stop a runtime from fusing
+ * (see there).
  */
 public final class QdqQuantizer {
   private QdqQuantizer() {}
@@ -91,6 +93,16 @@ public final class QdqQuantizer {
       QuantPlan plan,
       Map<String, QuantParams> params,
       Map<String, String> metadata) {
+    return quantize(model, plan, params, metadata, true);
+  }
+
+  /** As {@link #quantize(OnnxModel, QuantPlan, Map, Map)}; tests compare with {@code fuse} off. */
+  static OnnxModel quantize(
+      OnnxModel model,
+      QuantPlan plan,
+      Map<String, QuantParams> params,
+      Map<String, String> metadata,
+      boolean fuse) {
     boolean perChannel =
         plan.nodes().stream().flatMap(n -> n.weights().stream()).anyMatch(w -> w.axis() >= 0);
     long opset = model.opsetVersion(OnnxModel.DEFAULT_DOMAIN);
@@ -105,6 +117,9 @@ public final class QdqQuantizer {
     }
     ModelProto out = new Rewrite(source, plan, params).run();
     ModelProto.Builder b = out.toBuilder();
+    if (fuse) {
+      b.setGraph(QdqFusion.apply(out.getGraph(), source.baseDir(), model.name()));
+    }
     Provenance.stamp(b, metadata);
     return source.withProto(b.build());
   }
