@@ -1,5 +1,6 @@
 """Writes bench/results/compare.md from a compare results JSON (bench/compare.py)."""
 
+import math
 import statistics
 from pathlib import Path
 
@@ -112,13 +113,24 @@ def model_table(doc, model):
     return out
 
 
+def unchanged(f):
+    """Whether INT8 output equals FP32 to rounding: the run quantized nothing."""
+    sq = f.get("sqnr_db")
+    if sq is not None:
+        return math.isinf(sq)
+    low = f.get("logits_cosine_min", f.get("cosine_min"))
+    return low is not None and low >= 1 - 1e-12
+
+
 def best(doc, model, tool):
     cands = []
     for r in doc["runs"]:
         if r["model"] != model or r["tool"] != tool or r["status"] != "ok" or r["mode"] == "reference":
             continue
         f, _ = fidelity(doc, r)
-        if f:
+        # A run whose output equals FP32 exactly quantized nothing (dynamic mode on a conv net has
+        # no MatMul to quantize): not a contender.
+        if f and not unchanged(f):
             cands.append((score(model, f), r, f))
     if not cands:
         return None
@@ -291,9 +303,9 @@ def cost_model(doc):
                  f"{fmt(t_fixed_driver)} s outside them (T_driver: planning, staging, Parquet footer, merge); local mode on 2 cores {fmt(local_rate, '.1f')} rows/s over "
                  f"{big['rows'] if big else '?'} rows; ONNX Runtime session open {fmt(sess_s, '.2f')} s per executor "
                  f"per model (median); task results {fmt(statistics.median(rb) / MB if rb else None, '.2f')} MB "
-                 f"per partition (bound: {ntens or 48} tensors × 4096 bins × 8 B = {hist_mb:.1f} MB); executor peak "
-                 f"RSS {fmt(max(rss) / MB if rss else None, '.0f')} MB with one MiniLM session (1 GiB heap); FP32 "
-                 f"model {fp32_mb:.1f} MB.")
+                 f"per partition (bound: {ntens or 48} tensors × 4096 bins × 8 B = {hist_mb:.1f} MB); "
+                 + (f"executor peak RSS {max(rss) / MB:.0f} MB with one MiniLM session (1 GiB heap); " if rss else "")
+                 + f"FP32 model {fp32_mb:.1f} MB.")
     lines.append("")
     lines.append("For one model with R calibration rows on E executors of c cores (P partitions ≥ E·c), calibration "
                  "wall time is roughly")
@@ -338,11 +350,12 @@ def cost_model(doc):
                  "executor that gets a partition of the model; with a small calibration set, spreading one model "
                  "over all 100 executors wastes them. Better: give each model P ≈ R / (fixed / t_row) partitions "
                  "and let `run.parallel-models` fill the cluster with other models.")
-    lines.append(f"2. *Executor memory*: one cached ONNX Runtime session per model per executor JVM, never evicted. "
-                 f"An executor that has run all 100 models holds 100 sessions: ≈ 100 × (model + ORT arena) — with "
-                 f"MiniLM-size models several hundred MB each, i.e. tens of GB per executor (measured executor "
-                 f"RSS with one session: {fmt(max(rss) / MB if rss else None, '.0f')} MB). This is the hard "
-                 "limit: it needs an LRU/size-bounded cache or closing a model's sessions when its job ends.")
+    lines.append("2. *Executor memory*: each executor JVM keeps at most `run.executor-sessions` (default 4) ONNX "
+                 "Runtime sessions open and closes the least recently used idle ones beyond that, so an executor "
+                 "that works through 100 models holds a handful of sessions, not 100. The cap trades memory for "
+                 "re-opens: with more models running at once (`run.parallel-models`) than sessions allowed, "
+                 "executors re-download and re-open models (the fixed cost above) on every switch. Size it to "
+                 "parallel-models × 2 (FP32 and INT8 during validation) where memory allows.")
     lines.append("3. *Driver*: `run.parallel-models` threads submit jobs to one SparkContext; the DAG scheduler "
                  "and the task-result path are single-driver. 100 models × P tasks are fine for Spark's scheduler, "
                  "but the driver holds √P histogram partials per concurrent model and does each model's range "
