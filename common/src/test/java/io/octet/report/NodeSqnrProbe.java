@@ -45,15 +45,20 @@ final class NodeSqnrProbe {
     Map<String, NodeProto> byOutput = new LinkedHashMap<>();
     Map<String, String> opOf = new LinkedHashMap<>();
     GraphProto g = prepared.fp32().proto().getGraph();
+    io.octet.onnx.OnnxGraph q = new io.octet.onnx.OnnxGraph(int8.proto().getGraph());
+    Map<String, String> int8Name = new LinkedHashMap<>();
     for (NodeQuant nq : prepared.plan().nodes()) {
       NodeProto n = g.getNode(nq.nodeIndex());
       String out = quantizedOutput(g, n.getOutput(0), prepared.plan());
       byOutput.put(out, n);
       opOf.put(out, nq.opType());
+      // The INT8 graph drops a Relu/Clip whose QuantizeLinear clips the same way; its value is
+      // then the dequantized output of the QuantizeLinear that reads the node's own output.
+      int8Name.put(out, q.producer(out).isPresent() ? out : dequantizedOf(q, n.getOutput(0)));
     }
     List<String> outputs = new ArrayList<>(byOutput.keySet());
     var a = ModelAugmenter.augment(prepared.fp32(), outputs);
-    var b = ModelAugmenter.augment(int8, outputs);
+    var b = ModelAugmenter.augment(int8, new ArrayList<>(int8Name.values()));
     double[] signal = new double[outputs.size()];
     double[] noise = new double[outputs.size()];
     SessionSettings settings = new SessionSettings(2, true);
@@ -71,7 +76,7 @@ final class NodeSqnrProbe {
                     new LinkedHashSet<>(b.outputFor().values()))) {
           for (int k = 0; k < outputs.size(); k++) {
             FloatBuffer fa = floats(ra, a.outputFor().get(outputs.get(k)));
-            FloatBuffer fb = floats(rb, b.outputFor().get(outputs.get(k)));
+            FloatBuffer fb = floats(rb, b.outputFor().get(int8Name.get(outputs.get(k))));
             for (int i = 0; i < fa.limit(); i++) {
               double x = fa.get(i);
               double d = x - fb.get(i);
@@ -98,6 +103,19 @@ final class NodeSqnrProbe {
    * single Relu/Clip after it when the planner folded that activation into the node (the Q/DQ pair
    * then sits after the activation, as ONNX Runtime fuses Conv+Relu).
    */
+  private static String dequantizedOf(io.octet.onnx.OnnxGraph q, String tensor) {
+    for (NodeProto quant : q.consumers(tensor)) {
+      if (quant.getOpType().equals("QuantizeLinear")) {
+        for (NodeProto dq : q.consumers(quant.getOutput(0))) {
+          if (dq.getOpType().equals("DequantizeLinear")) {
+            return dq.getOutput(0);
+          }
+        }
+      }
+    }
+    return tensor;
+  }
+
   private static String quantizedOutput(GraphProto g, String output, QuantPlan plan) {
     List<NodeProto> consumers = new ArrayList<>();
     for (NodeProto n : g.getNodeList()) {
