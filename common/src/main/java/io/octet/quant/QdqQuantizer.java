@@ -93,15 +93,86 @@ public final class QdqQuantizer {
       QuantPlan plan,
       Map<String, QuantParams> params,
       Map<String, String> metadata) {
-    return quantize(model, plan, params, metadata, true);
+    return quantize(model, plan, params, metadata, Set.of(), true);
   }
 
-  /** As {@link #quantize(OnnxModel, QuantPlan, Map, Map)}; tests compare with {@code fuse} off. */
+  /**
+   * Produces the QDQ model, letting float consumers of the {@code unclipped} tensors read their
+   * dequantized value so that the producing op fuses into an integer kernel (see {@link
+   * QdqFusion}).
+   *
+   * @param model the FP32 model
+   * @param plan the plan made for this model
+   * @param params parameters for every activation in the plan (see {@link #resolve})
+   * @param metadata provenance entries added to the model's metadata_props
+   * @param unclipped tensors whose quantization range covers every value seen in calibration
+   *     ({@link #unclipped}): for them a float consumer loses only rounding, never clipped values
+   * @return the quantized model
+   */
+  public static OnnxModel quantize(
+      OnnxModel model,
+      QuantPlan plan,
+      Map<String, QuantParams> params,
+      Map<String, String> metadata,
+      Set<String> unclipped) {
+    return quantize(model, plan, params, metadata, unclipped, true);
+  }
+
+  /**
+   * Share of calibration values a range may cut off and still count as unclipped: a float consumer
+   * fed the dequantized tensor then sees at most one value in ten thousand changed by more than
+   * rounding. Percentile 99.999 ranges pass; typical entropy ranges do not.
+   */
+  static final double MAX_CLIPPED_SHARE = 1e-4;
+
+  /**
+   * The tensors whose quantization range cuts off at most {@link #MAX_CLIPPED_SHARE} of the values
+   * seen in calibration (counted on the tensor's histogram, whole bins beyond the range).
+   *
+   * @param params every activation's parameters
+   * @param table the calibration table with each tensor's histogram
+   * @return the tensor names
+   */
+  public static Set<String> unclipped(
+      Map<String, QuantParams> params, io.octet.calib.CalibrationTable table) {
+    Set<String> out = new HashSet<>();
+    params.forEach(
+        (t, p) -> {
+          var tc = table.tensors().get(t);
+          if (p == null || tc == null || tc.histogram() == null || tc.histogram().isEmpty()) {
+            return;
+          }
+          var h = tc.histogram();
+          double half = p.scale() / 2.0;
+          double lo = p.scale() * (double) (p.type().qmin() - p.zeroPoint()) - half;
+          double hi = p.scale() * (double) (p.type().qmax() - p.zeroPoint()) + half;
+          if (h.min() >= lo && h.max() <= hi) {
+            out.add(t);
+            return;
+          }
+          if (h.absolute()) {
+            return; // one-sided counts cannot say which side was cut
+          }
+          long beyond = 0;
+          for (int i = 0; i < h.spanBins(); i++) {
+            if (h.binLow(i) >= hi || h.binHigh(i) <= lo) {
+              beyond += h.count(i);
+            }
+          }
+          if (beyond <= MAX_CLIPPED_SHARE * h.totalCount()) {
+            out.add(t);
+          }
+        });
+    return out;
+  }
+
+  /** As the public overloads; tests compare with {@code fuse} off. */
   static OnnxModel quantize(
       OnnxModel model,
       QuantPlan plan,
       Map<String, QuantParams> params,
       Map<String, String> metadata,
+      Set<String> unclipped,
       boolean fuse) {
     boolean perChannel =
         plan.nodes().stream().flatMap(n -> n.weights().stream()).anyMatch(w -> w.axis() >= 0);
@@ -118,7 +189,7 @@ public final class QdqQuantizer {
     ModelProto out = new Rewrite(source, plan, params).run();
     ModelProto.Builder b = out.toBuilder();
     if (fuse) {
-      b.setGraph(QdqFusion.apply(out.getGraph(), source.baseDir(), model.name()));
+      b.setGraph(QdqFusion.apply(out.getGraph(), source.baseDir(), model.name(), unclipped));
     }
     Provenance.stamp(b, metadata);
     return source.withProto(b.build());

@@ -158,12 +158,15 @@ public final class Quantizer {
               "Static quantization needs a plan and a calibration table");
         }
         meta.put("method", opts.method().configName());
+        Map<String, io.octet.calib.QuantParams> params =
+            QdqQuantizer.resolve(prepared.plan(), table.params());
         OnnxModel q =
             QdqQuantizer.quantize(
                 prepared.fp32(),
                 prepared.plan(),
-                QdqQuantizer.resolve(prepared.plan(), table.params()),
-                meta);
+                params,
+                meta,
+                QdqQuantizer.unclipped(params, table));
         yield opts.quantizeEmbeddings() ? EmbeddingQuantizer.quantize(q, opts) : q;
       }
       case DYNAMIC -> DynamicQuantizer.quantize(fp32, opts, meta);

@@ -22,6 +22,7 @@ import io.octet.testing.DigitsData;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,8 +37,10 @@ class QdqFusionTest {
     Quantizer.Prepared p = Quantizer.prepare(fp32, opts);
     CalibrationTable table = LocalEngine.calibrate(p, DigitsData.rows("calib"), 32, 4096, 1);
     var params = QdqQuantizer.resolve(p.plan(), table.params());
-    fused = QdqQuantizer.quantize(p.fp32(), p.plan(), params, Map.of(), true);
-    unfused = QdqQuantizer.quantize(p.fp32(), p.plan(), params, Map.of(), false);
+    fused =
+        QdqQuantizer.quantize(
+            p.fp32(), p.plan(), params, Map.of(), QdqQuantizer.unclipped(params, table), true);
+    unfused = QdqQuantizer.quantize(p.fp32(), p.plan(), params, Map.of(), Set.of(), false);
   }
 
   @Test
@@ -98,7 +101,7 @@ class QdqFusionTest {
             .addAllNode(qdq("m", "mq", "mdq"))
             .addAllInitializer(scaleAndZero())
             .build();
-    GraphProto out = QdqFusion.routeFloatConsumersThroughDq(g);
+    GraphProto out = QdqFusion.routeFloatConsumersThroughDq(g, Set.of("m"));
     OnnxGraph index = new OnnxGraph(out);
     NodeProto sig = named(out, "sig");
     assertThat(sig.getInputList()).containsExactly("mdq");
@@ -108,6 +111,21 @@ class QdqFusionTest {
     assertThat(out.getNodeList().indexOf(sig))
         .as("Sigmoid now comes after the DQ it reads")
         .isGreaterThan(out.getNodeList().indexOf(index.producer("mdq").orElseThrow()));
+  }
+
+  @Test
+  void aFloatConsumerOfAClippedTensorKeepsTheExactValue() {
+    GraphProto g =
+        GraphProto.newBuilder()
+            .addAllNode(qdq("x", "xq", "xdq"))
+            .addNode(Nodes.node("Mul", "mul", List.of("xdq", "xdq"), List.of("m")))
+            .addAllNode(qdq("m", "mq", "mdq"))
+            .addNode(Nodes.node("Sigmoid", "sig", List.of("m"), List.of("sg")))
+            .addAllInitializer(scaleAndZero())
+            .build();
+    // "m" is not among the unclipped tensors: its range cut values off.
+    GraphProto out = QdqFusion.routeFloatConsumersThroughDq(g, Set.of());
+    assertThat(named(out, "sig").getInputList()).containsExactly("m");
   }
 
   private static float[] logits(OnnxModel m, List<Sample> rows) throws Exception {
