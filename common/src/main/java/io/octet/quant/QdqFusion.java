@@ -54,6 +54,25 @@ final class QdqFusion {
           "Resize",
           "Softmax");
 
+  /**
+   * Float consumers that normalize their input: fed a quantized residual stream they amplify its
+   * rounding (a LayerNorm divides by the stream's small spread), so a tensor they read is left
+   * unrouted. MiniLM with Add quantized lost 0.09 of mean cosine when its LayerNorms read the
+   * dequantized residual.
+   */
+  static final Set<String> NORMALIZING =
+      Set.of(
+          "ReduceMean",
+          "ReduceSum",
+          "ReduceL2",
+          "Sub",
+          "LayerNormalization",
+          "InstanceNormalization",
+          "GroupNormalization",
+          "SimplifiedLayerNormalization",
+          "Softmax",
+          "LogSoftmax");
+
   private QdqFusion() {}
 
   /**
@@ -166,6 +185,9 @@ final class QdqFusion {
                           .equals(q.getInputList().subList(1, q.getInputCount())))
               .findFirst();
       if (dq.isEmpty()) {
+        continue;
+      }
+      if (g.consumers(t).stream().anyMatch(c -> NORMALIZING.contains(c.getOpType()))) {
         continue;
       }
       for (NodeProto c : g.consumers(t)) {

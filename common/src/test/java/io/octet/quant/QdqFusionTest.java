@@ -128,6 +128,22 @@ class QdqFusionTest {
     assertThat(named(out, "sig").getInputList()).containsExactly("m");
   }
 
+  @Test
+  void aTensorANormalizingOpReadsIsNotRouted() {
+    GraphProto g =
+        GraphProto.newBuilder()
+            .addAllNode(qdq("x", "xq", "xdq"))
+            .addNode(Nodes.node("Add", "add", List.of("xdq", "xdq"), List.of("m")))
+            .addAllNode(qdq("m", "mq", "mdq"))
+            .addNode(Nodes.node("ReduceMean", "mean", List.of("m"), List.of("mu")))
+            .addNode(Nodes.node("Sub", "centre", List.of("m", "mu"), List.of("d")))
+            .addAllInitializer(scaleAndZero())
+            .build();
+    GraphProto out = QdqFusion.routeFloatConsumersThroughDq(g, Set.of("m"));
+    assertThat(named(out, "mean").getInputList()).containsExactly("m");
+    assertThat(named(out, "centre").getInputList()).containsExactly("m", "mu");
+  }
+
   private static float[] logits(OnnxModel m, List<Sample> rows) throws Exception {
     float[] out = new float[rows.size() * 10];
     int pos = 0;
