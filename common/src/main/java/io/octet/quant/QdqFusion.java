@@ -41,18 +41,11 @@ import java.util.Set;
  * </ol>
  */
 final class QdqFusion {
-  /** Ops whose integer kernels take quantized inputs and produce a quantized output. */
-  static final Set<String> FUSED_WITH_OUTPUT_Q =
-      Set.of(
-          "Conv",
-          "ConvTranspose",
-          "Add",
-          "Mul",
-          "AveragePool",
-          "GlobalAveragePool",
-          "Concat",
-          "Resize",
-          "Softmax");
+  /**
+   * Ops whose integer kernels take quantized inputs and produce a quantized output: the ones the
+   * planner gives a quantized output.
+   */
+  static final Set<String> FUSED_WITH_OUTPUT_Q = QuantPlanner.OUTPUT_QUANTIZED;
 
   /**
    * Float consumers that normalize their input: fed a quantized residual stream they amplify its

@@ -43,7 +43,7 @@ import java.util.Set;
  */
 public final class QuantPlanner {
   /** Ops whose quantized kernels emit quantized outputs. */
-  private static final Set<String> OUTPUT_QUANTIZED =
+  static final Set<String> OUTPUT_QUANTIZED =
       Set.of(
           "Conv",
           "ConvTranspose",
