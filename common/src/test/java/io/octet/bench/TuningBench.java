@@ -33,7 +33,7 @@ public final class TuningBench {
   /**
    * Runs the benchmark.
    *
-   * @param args [calibration passages, tuning sample, held-out passages, output file]
+   * @param args [calibration passages, tuning sample, held-out passages, output file, trial budget]
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
@@ -41,6 +41,7 @@ public final class TuningBench {
     int nTune = args.length > 1 ? Integer.parseInt(args[1]) : 128;
     int nHold = args.length > 2 ? Integer.parseInt(args[2]) : 400;
     Path out = Path.of(args.length > 3 ? args[3] : "target/tuning-bench.md");
+    int budget = args.length > 4 ? Integer.parseInt(args[4]) : 16;
     OnnxModel fp32 = OnnxModelIO.read(MiniLmData.fp32Model());
     List<Sample> cal = MiniLmData.tokenize(MiniLmData.passages(0, nCal), "c", 128);
     List<Sample> tune = MiniLmData.tokenize(MiniLmData.passages(10000, nTune), "t", 128);
@@ -56,12 +57,13 @@ public final class TuningBench {
         String.format(
             Locale.ROOT,
             "all-MiniLM-L6-v2, static INT8 (MatMul, u8/s8, mse) calibrated on %d passages; gate mean cosine ≥ 0.995"
-                + " on a tuning sample of %d passages; the chosen model re-validated on %d held-out passages.%n%n",
+                + " on a tuning sample of %d passages; the chosen model re-validated on %d held-out passages; trial budget %d.%n%n",
             cal.size(),
             tune.size(),
-            hold.size()));
+            hold.size(),
+            budget));
     for (boolean sq : new boolean[] {false, true}) {
-      TuningOptions to = new TuningOptions(true, 16, nTune, true, sq, 0.5, 64);
+      TuningOptions to = new TuningOptions(true, budget, nTune, true, sq, 0.5, 64);
       LocalEvaluator eval = new LocalEvaluator(fp32, tune, vo, 2, 64);
       Tuner.Result r =
           new Tuner("minilm", gate, eval, to)
