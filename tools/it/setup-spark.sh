@@ -14,7 +14,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # The one source of truth is <spark.version> in the root pom.xml.
-SPARK_VERSION="$(sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' "$here/../../pom.xml" | head -n 1)"
+SPARK_VERSION="$(sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' "$here/../../pom.xml" | sed -n 1p)"
 if [[ -z "$SPARK_VERSION" ]]; then
   echo "setup-spark: cannot read <spark.version> from $here/../../pom.xml" >&2
   exit 1
