@@ -5,6 +5,9 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import io.octet.calib.Int8Math;
+import io.octet.calib.QuantParams;
+import io.octet.calib.QuantType;
 import io.octet.onnx.Nodes;
 import io.octet.onnx.OnnxGraph;
 import io.octet.onnx.TensorData;
@@ -126,24 +129,17 @@ final class QdqFusion {
       if (removed.contains(n)) {
         continue;
       }
-      bounds.removeAll(n.getInputList());
       if (n.getOpType().equals("QuantizeLinear") && rewire.containsKey(n.getInput(0))) {
         n = n.toBuilder().setInput(0, rewire.get(n.getInput(0))).build();
       }
       b.addNode(n);
     }
-    // Clip bounds nothing else reads go with their Clip (subgraphs may read outer initializers,
-    // so with any subgraph present they all stay).
-    boolean subgraphs =
-        graph.getNodeList().stream()
-            .flatMap(n -> n.getAttributeList().stream())
-            .anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
-    if (subgraphs) {
-      bounds.clear();
-    }
+    // Clip bounds nothing reads any more go with their Clip (OnnxGraph counts subgraph reads).
+    OnnxGraph after = new OnnxGraph(b.build());
     List<TensorProto> keep = new ArrayList<>();
     for (TensorProto t : graph.getInitializerList()) {
-      if (!bounds.contains(t.getName()) || g.isGraphOutput(t.getName())) {
+      String name = t.getName();
+      if (!bounds.contains(name) || !after.consumers(name).isEmpty() || after.isGraphOutput(name)) {
         keep.add(t);
       }
     }
@@ -248,29 +244,23 @@ final class QdqFusion {
     if (zpType != DataType.UINT8_VALUE && zpType != DataType.INT8_VALUE) {
       return false;
     }
-    byte zpByte = TensorData.rawBytes(zpT.get(), baseDir, modelName)[0];
-    int zp = zpType == DataType.UINT8_VALUE ? zpByte & 0xff : zpByte;
-    int qmin = zpType == DataType.UINT8_VALUE ? 0 : -128;
-    int qmax = zpType == DataType.UINT8_VALUE ? 255 : 127;
     if (!(scale > 0) || !Float.isFinite(scale)) {
       return false;
     }
+    QuantType type = zpType == DataType.UINT8_VALUE ? QuantType.UINT8 : QuantType.INT8;
+    byte zpByte = TensorData.rawBytes(zpT.get(), baseDir, modelName)[0];
+    QuantParams p = new QuantParams(scale, type == QuantType.UINT8 ? zpByte & 0xff : zpByte, type);
     if (act.getOpType().equals("Relu")) {
-      return zp == qmin;
+      return p.zeroPoint() == type.qmin();
     }
     Optional<Float> lo = clipBound(g, act, 1, "min", baseDir, modelName);
     Optional<Float> hi = clipBound(g, act, 2, "max", baseDir, modelName);
     if (lo == null || hi == null) {
       return false; // a bound that is not a constant
     }
-    boolean loOk = lo.isEmpty() || quantize(lo.get(), scale, zp, qmin, qmax) == qmin;
-    boolean hiOk = hi.isPresent() && quantize(hi.get(), scale, zp, qmin, qmax) == qmax;
+    boolean loOk = lo.isEmpty() || Int8Math.quantize(lo.get(), p) == type.qmin();
+    boolean hiOk = hi.isPresent() && Int8Math.quantize(hi.get(), p) == type.qmax();
     return loOk && hiOk;
-  }
-
-  private static int quantize(float x, float scale, int zp, int qmin, int qmax) {
-    long v = Math.round(Math.rint(x / scale)) + zp;
-    return (int) Math.max(qmin, Math.min(qmax, v));
   }
 
   /**

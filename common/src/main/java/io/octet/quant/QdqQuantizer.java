@@ -80,23 +80,6 @@ public final class QdqQuantizer {
   }
 
   /**
-   * Produces the QDQ model.
-   *
-   * @param model the FP32 model
-   * @param plan the plan made for this model
-   * @param params parameters for every activation in the plan (see {@link #resolve})
-   * @param metadata provenance entries added to the model's metadata_props
-   * @return the quantized model
-   */
-  public static OnnxModel quantize(
-      OnnxModel model,
-      QuantPlan plan,
-      Map<String, QuantParams> params,
-      Map<String, String> metadata) {
-    return quantize(model, plan, params, metadata, Set.of(), true);
-  }
-
-  /**
    * Produces the QDQ model, letting float consumers of the {@code unclipped} tensors read their
    * dequantized value so that the producing op fuses into an integer kernel (see {@link
    * QdqFusion}).

@@ -208,17 +208,6 @@ public record QuantOptions(
     }
 
     /**
-     * Sets percentile.
-     *
-     * @param v the value
-     * @return this builder
-     */
-    public Builder percentile(double v) {
-      percentile = v;
-      return this;
-    }
-
-    /**
      * Sets activationType.
      *
      * @param v the value
@@ -285,17 +274,6 @@ public record QuantOptions(
     }
 
     /**
-     * Sets excludeOpTypes.
-     *
-     * @param v the value
-     * @return this builder
-     */
-    public Builder excludeOpTypes(List<String> v) {
-      excludeOpTypes = v;
-      return this;
-    }
-
-    /**
      * Sets tensorOverrides.
      *
      * @param v the value
@@ -314,39 +292,6 @@ public record QuantOptions(
      */
     public Builder quantizeEmbeddings(boolean v) {
       quantizeEmbeddings = v;
-      return this;
-    }
-
-    /**
-     * Sets int4BlockSize.
-     *
-     * @param v the value
-     * @return this builder
-     */
-    public Builder int4BlockSize(int v) {
-      int4BlockSize = v;
-      return this;
-    }
-
-    /**
-     * Sets int4Symmetric.
-     *
-     * @param v the value
-     * @return this builder
-     */
-    public Builder int4Symmetric(boolean v) {
-      int4Symmetric = v;
-      return this;
-    }
-
-    /**
-     * Sets fp16KeepOpTypes.
-     *
-     * @param v the value
-     * @return this builder
-     */
-    public Builder fp16KeepOpTypes(List<String> v) {
-      fp16KeepOpTypes = v;
       return this;
     }
 

@@ -150,7 +150,9 @@ public final class Quantizer {
       Map<String, String> metadata) {
     Map<String, String> meta = new LinkedHashMap<>(metadata);
     meta.put("mode", opts.mode().configName());
-    fp32 = ConstantFolding.constantsToInitializers(fp32);
+    // Static mode works on prepared.fp32(), folded in prepare(); the others fold here.
+    OnnxModel weights =
+        opts.mode() == QuantMode.STATIC ? fp32 : ConstantFolding.constantsToInitializers(fp32);
     return switch (opts.mode()) {
       case STATIC -> {
         if (prepared == null || table == null) {
@@ -169,11 +171,11 @@ public final class Quantizer {
                 QdqQuantizer.unclipped(params, table));
         yield opts.quantizeEmbeddings() ? EmbeddingQuantizer.quantize(q, opts) : q;
       }
-      case DYNAMIC -> DynamicQuantizer.quantize(fp32, opts, meta);
+      case DYNAMIC -> DynamicQuantizer.quantize(weights, opts, meta);
       case FP16 ->
           Fp16Converter.convert(
-              fp32, prepared != null ? prepared.types() : TypeProbe.probe(fp32), opts, meta);
-      case WEIGHT_ONLY_INT4 -> Int4WeightQuantizer.quantize(fp32, opts, meta);
+              weights, prepared != null ? prepared.types() : TypeProbe.probe(weights), opts, meta);
+      case WEIGHT_ONLY_INT4 -> Int4WeightQuantizer.quantize(weights, opts, meta);
     };
   }
 }

@@ -37,13 +37,14 @@ final class QuantizeOne {
       throw new Args.UsageException(
           "quantize-one in static mode needs --calibration DATA.parquet.");
     }
+    boolean validate = !a.switches().contains("skip-validation");
     String validation = a.options().get("validation");
-    if (validation == null && a.switches().contains("skip-validation")) {
+    if (validation == null) {
       validation = calibration;
-    } else if (validation == null) {
-      validation = calibration;
-      out.println(
-          "[octet] no --validation given: validating on the calibration data (figures will be optimistic)");
+      if (validate) {
+        out.println(
+            "[octet] no --validation given: validating on the calibration data (figures will be optimistic)");
+      }
     }
     if (validation == null) {
       throw new Args.UsageException(
@@ -89,7 +90,6 @@ final class QuantizeOne {
       p.calibrate();
     }
     QuantizeTask.Outcome q = p.quantize();
-    boolean validate = !a.switches().contains("skip-validation");
     ValidationOutcome v = validate ? p.validate(q.sha256(), q.dataFiles()) : null;
     List<String> files = new ArrayList<>(List.of("model.int8.onnx"));
     files.addAll(q.dataFiles());

@@ -33,8 +33,8 @@ public final class ExecutorModels {
 
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
   private static final int FALLBACK_MAX_SESSIONS = 4;
-  private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
-  private static long clock;
+  // Access order: a released session moves to the end, so idle ones are found oldest first.
+  private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>(16, 0.75f, true);
 
   static {
     Runtime.getRuntime()
@@ -56,7 +56,6 @@ public final class ExecutorModels {
     private final String key;
     private OrtSession session;
     private int users;
-    private long lastUsed;
 
     private Entry(String key) {
       this.key = key;
@@ -157,26 +156,21 @@ public final class ExecutorModels {
 
   private static void release(Entry e) {
     java.util.List<Entry> evicted = new java.util.ArrayList<>();
+    int max = maxSessions();
     synchronized (ExecutorModels.class) {
       e.users--;
-      e.lastUsed = ++clock;
-      int max = maxSessions();
-      while (ENTRIES.size() > max) {
-        Entry idle =
-            ENTRIES.values().stream()
-                .filter(x -> x.users == 0)
-                .min(java.util.Comparator.comparingLong(x -> x.lastUsed))
-                .orElse(null);
-        if (idle == null) {
-          break; // every session is in use: tasks never lose a session under them
+      ENTRIES.get(e.key); // most recently used now
+      var it = ENTRIES.values().iterator();
+      while (ENTRIES.size() > max && it.hasNext()) {
+        Entry x = it.next();
+        if (x.users == 0) { // tasks never lose a session under them
+          it.remove();
+          evicted.add(x);
         }
-        ENTRIES.remove(idle.key);
-        evicted.add(idle);
       }
     }
     for (Entry x : evicted) {
-      LOG.info(
-          "Closing the idle ONNX Runtime session {} (more than {} open)", x.key, maxSessions());
+      LOG.info("Closing the idle ONNX Runtime session {} (more than {} open)", x.key, max);
       x.closeQuietly();
     }
   }
