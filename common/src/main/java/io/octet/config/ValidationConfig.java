@@ -17,6 +17,8 @@ import io.octet.validate.ValidationOptions;
  * @param latencyThreads intra-op threads for the latency comparison
  * @param nodeSqnrRows rows per partition used for per-node SQNR (0 = off)
  * @param gate the pass/fail thresholds
+ * @param requireTargetCpu fail the gate when the validating CPUs cannot show the arithmetic of the
+ *     quantization target's kernels
  */
 public record ValidationConfig(
     String dataset,
@@ -28,7 +30,8 @@ public record ValidationConfig(
     int latencyRows,
     int latencyThreads,
     int nodeSqnrRows,
-    Gate gate)
+    Gate gate,
+    boolean requireTargetCpu)
     implements java.io.Serializable {
   /** Validates ranges. */
   public ValidationConfig {
@@ -62,6 +65,7 @@ public record ValidationConfig(
         c.getInt("latency-rows"),
         c.getInt("latency-threads"),
         c.getInt("node-sqnr-rows"),
-        Gate.fromConfig(c.getConfig("gate")));
+        Gate.fromConfig(c.getConfig("gate")),
+        c.getBoolean("require-target-cpu"));
   }
 }

@@ -4,15 +4,14 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import io.octet.calib.Int8Math;
-import io.octet.calib.PerChannelWeights;
-import io.octet.calib.QuantParams;
-import io.octet.calib.QuantType;
 import io.octet.error.QuantErrors;
 import io.octet.onnx.Nodes;
 import io.octet.onnx.OnnxGraph;
 import io.octet.onnx.OnnxModel;
 import io.octet.onnx.TensorData;
+import io.octet.target.EncodedWeights;
+import io.octet.target.KernelPairing;
+import io.octet.target.SaturationAwareEncoder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -123,18 +122,18 @@ public final class DynamicQuantizer {
     String wzp = g.freshName(w.getName() + "_zero_point");
     String ws = g.freshName(w.getName() + "_scale");
     float[] scales;
-    if (opts.perChannel()) {
-      PerChannelWeights pc = Int8Math.quantizeWeightsPerChannel(values, dims, 1, QuantType.INT8);
-      inits.add(TensorData.ofBytes(wq, TensorProto.DataType.INT8, dims, pc.data()));
-      scales = pc.scales();
-      inits.add(TensorData.ofFloats(ws, new long[] {dims[1]}, scales));
-    } else {
-      QuantParams p = QdqQuantizer.rangeParams(values, QuantType.INT8, true);
-      inits.add(
-          TensorData.ofBytes(wq, TensorProto.DataType.INT8, dims, Int8Math.quantize(values, p)));
-      scales = new float[] {p.scale()};
-      inits.add(TensorData.ofFloats(ws, new long[0], scales));
-    }
+    // MatMulInteger runs the same u8 x s8 kernels as static QDQ: the target's encoding applies.
+    EncodedWeights e =
+        SaturationAwareEncoder.encode(
+            values,
+            dims,
+            opts.perChannel() ? 1 : -1,
+            KernelPairing.pairs(dims, KernelPairing.orders(KernelPairing.Role.MATMUL_B, 2)),
+            opts.weightEncoding());
+    inits.add(TensorData.ofBytes(wq, TensorProto.DataType.INT8, dims, e.data()));
+    scales = e.scales();
+    inits.add(
+        TensorData.ofFloats(ws, opts.perChannel() ? new long[] {dims[1]} : new long[0], scales));
     // Zero point per column (all 0): the form ONNX Runtime's MatMulInteger kernels expect.
     inits.add(
         TensorData.ofBytes(

@@ -20,6 +20,7 @@ import io.octet.quant.QuantPlan.ActivationQuant;
 import io.octet.quant.QuantPlan.NodeQuant;
 import io.octet.quant.QuantPlan.Source;
 import io.octet.quant.QuantPlan.WeightQuant;
+import io.octet.target.EncodedWeights;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -291,7 +292,8 @@ public final class QdqQuantizer {
     }
 
     private String weight(WeightQuant w) {
-      String key = w.tensor() + "#" + w.axis() + "#" + w.type() + "#" + w.symmetric();
+      String key =
+          w.tensor() + "#" + w.axis() + "#" + w.type() + "#" + w.symmetric() + "#" + w.encoding();
       String existing = weightDq.get(key);
       if (existing != null) {
         return existing;
@@ -304,7 +306,22 @@ public final class QdqQuantizer {
       String zp = g.freshName(w.tensor() + "_zero_point");
       List<AttributeProto> attrs = new ArrayList<>();
       float[] scales;
-      if (w.axis() >= 0) {
+      boolean gemmWeight =
+          w.type() == QuantType.INT8
+              && w.symmetric()
+              && !WeightEncodings.orders(g, w.tensor(), dims.length).isEmpty();
+      if (gemmWeight) {
+        EncodedWeights e =
+            WeightEncodings.encode(g, w.tensor(), values, dims, w.axis(), w.encoding());
+        newInits.add(TensorData.ofBytes(qName, DataType.INT8, dims, e.data()));
+        scales = e.scales();
+        long[] sdims = w.axis() >= 0 ? new long[] {dims[w.axis()]} : new long[0];
+        newInits.add(TensorData.ofFloats(scale, sdims, scales));
+        newInits.add(zeroPoint(zp, QuantType.INT8, sdims, new int[scales.length]));
+        if (w.axis() >= 0) {
+          attrs.add(Nodes.attr("axis", (long) w.axis()));
+        }
+      } else if (w.axis() >= 0) {
         PerChannelWeights pc = Int8Math.quantizeWeightsPerChannel(values, dims, w.axis(), w.type());
         newInits.add(TensorData.ofBytes(qName, dataType(w.type()), dims, pc.data()));
         long c = dims[w.axis()];

@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import io.octet.calib.CalibrationMethod;
 import io.octet.calib.QuantType;
+import io.octet.target.Target;
+import io.octet.target.WeightEncoding;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,8 @@ import java.util.Set;
  * @param int4BlockSize block size along K for weight-only int4 (power of two, >= 16)
  * @param int4Symmetric symmetric int4 blocks (zero point 8) instead of per-block zero points
  * @param fp16KeepOpTypes operator types kept in FP32 in fp16 mode (numerically fragile ops)
+ * @param target the CPUs the artifact is for (see {@link Target})
+ * @param weightEncoding how int8 MatMul/Gemm/Conv weights are encoded, resolved for the target
  */
 public record QuantOptions(
     QuantMode mode,
@@ -46,7 +50,9 @@ public record QuantOptions(
     boolean quantizeEmbeddings,
     int int4BlockSize,
     boolean int4Symmetric,
-    List<String> fp16KeepOpTypes)
+    List<String> fp16KeepOpTypes,
+    Target target,
+    WeightEncoding weightEncoding)
     implements java.io.Serializable {
 
   /** Copies collections and validates ranges. */
@@ -59,6 +65,18 @@ public record QuantOptions(
     fp16KeepOpTypes = List.copyOf(fp16KeepOpTypes);
     if (!(percentile > 0 && percentile <= 100)) {
       throw new IllegalArgumentException("Percentile must be in (0, 100], got: " + percentile);
+    }
+    if (target == null || weightEncoding == null) {
+      throw new IllegalArgumentException("target and weight encoding are required");
+    }
+    if (target.includesPairSaturatingKernels() && !weightEncoding.isPairSafe()) {
+      throw new IllegalArgumentException(
+          "quantization.weight-encoding = "
+              + weightEncoding
+              + " can saturate ONNX Runtime's AVX2 kernels, which target "
+              + target
+              + " includes; use saturation-aware or reduce-range, or set quantization.target ="
+              + " vnni (or arm64) for artifacts served only on CPUs that accumulate in int32");
     }
     if (int4BlockSize < 16 || Integer.bitCount(int4BlockSize) != 1) {
       throw new IllegalArgumentException(
@@ -94,7 +112,10 @@ public record QuantOptions(
         c.getBoolean("quantize-embeddings"),
         c.getInt("int4.block-size"),
         c.getBoolean("int4.symmetric"),
-        c.getStringList("fp16.keep-fp32-op-types"));
+        c.getStringList("fp16.keep-fp32-op-types"),
+        Target.fromConfig(c.getString("target")),
+        WeightEncoding.fromConfig(
+            c.getString("weight-encoding"), Target.fromConfig(c.getString("target"))));
   }
 
   private static TensorOverride overrideFrom(Config t) {
@@ -166,6 +187,8 @@ public record QuantOptions(
     private int int4BlockSize;
     private boolean int4Symmetric;
     private List<String> fp16KeepOpTypes;
+    private Target target;
+    private WeightEncoding weightEncoding;
 
     private Builder(QuantOptions o) {
       mode = o.mode();
@@ -183,6 +206,21 @@ public record QuantOptions(
       int4BlockSize = o.int4BlockSize();
       int4Symmetric = o.int4Symmetric();
       fp16KeepOpTypes = o.fp16KeepOpTypes();
+      target = o.target();
+      weightEncoding = o.weightEncoding();
+    }
+
+    /**
+     * Sets the target and the weight encoding that goes with it.
+     *
+     * @param t the target
+     * @param e the weight encoding
+     * @return this builder
+     */
+    public Builder target(Target t, WeightEncoding e) {
+      target = t;
+      weightEncoding = e;
+      return this;
     }
 
     /**
@@ -316,7 +354,9 @@ public record QuantOptions(
           quantizeEmbeddings,
           int4BlockSize,
           int4Symmetric,
-          fp16KeepOpTypes);
+          fp16KeepOpTypes,
+          target,
+          weightEncoding);
     }
   }
 

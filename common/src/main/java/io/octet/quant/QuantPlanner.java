@@ -194,7 +194,13 @@ public final class QuantPlanner {
             String in = input(n, k);
             if (isConstFloat(in)) {
               weights.add(
-                  new WeightQuant(k, in, -1, opts.activationType(), opts.activationSymmetric()));
+                  new WeightQuant(
+                      k,
+                      in,
+                      -1,
+                      opts.activationType(),
+                      opts.activationSymmetric(),
+                      opts.weightEncoding()));
             } else {
               acts.add(k);
             }
@@ -252,7 +258,8 @@ public final class QuantPlanner {
     }
 
     private WeightQuant weight(int slot, String tensor, int axis) {
-      return new WeightQuant(slot, tensor, opts.perChannel() ? axis : -1, QuantType.INT8, true);
+      return new WeightQuant(
+          slot, tensor, opts.perChannel() ? axis : -1, QuantType.INT8, true, opts.weightEncoding());
     }
 
     private void markCalibrated(String tensor) {

@@ -238,6 +238,30 @@ final class ModelParts {
     }
   }
 
+  /** Which CPUs the artifact is for, and whether the validating CPUs show their arithmetic. */
+  static String target(io.octet.target.TargetValidation t) {
+    StringBuilder b = new StringBuilder("<p>Target <code>").append(Html.esc(t.target()));
+    b.append("</code>, weights <code>").append(Html.esc(t.weightEncoding())).append("</code>: ");
+    b.append(t.integerNodes()).append(" integer MatMul/Gemm/Conv node(s), worst weight pair ");
+    b.append("|w<sub>a</sub>|+|w<sub>b</sub>| = ").append(t.worstPairSum());
+    b.append(" (AVX2 bound ").append(io.octet.target.KernelPairing.PAIR_BOUND).append("), ");
+    b.append(t.saturableNodes()).append(" node(s) saturable on AVX2.</p><p>Validated with ONNX");
+    b.append(" Runtime ").append(Html.esc(t.onnxRuntime())).append(" on: ");
+    List<String> cpus = new java.util.ArrayList<>();
+    t.validatedOn().forEach(c -> cpus.add("<code>" + Html.esc(c.toString()) + "</code>"));
+    b.append(cpus.isEmpty() ? "(not recorded)" : String.join(", ", cpus)).append(".</p>");
+    if (t.showsTarget()) {
+      b.append("<p class=\"note\">These CPUs compute the same integers as the target's kernels");
+      b.append(": the figures above hold on the target.</p>");
+    } else {
+      b.append("<p class=\"warn\"><strong>This validation cannot show the target's arithmetic");
+      b.append(":</strong> ").append(Html.esc(t.cannotShow()));
+      b.append(". Set <code>validation.require-target-cpu = true</code> to fail the gate on");
+      b.append(" this.</p>");
+    }
+    return b.toString();
+  }
+
   /** The resolved config as a key/value table (secrets were masked when parsed). */
   static String config(ModelResult m) {
     if (m.config().isEmpty()) {

@@ -70,6 +70,9 @@ public final class ModelReport {
       b.append("<p>").append(ModelParts.reason(m)).append("</p>");
     }
     b.append(ModelParts.gateTable(m));
+    if (m.target() != null) {
+      b.append("<h2 id=\"target\">Target CPUs</h2>").append(ModelParts.target(m.target()));
+    }
     b.append("<h2 id=\"artifacts\">Artifacts</h2><p>");
     b.append(ModelParts.artifactLinks(m.artifacts(), dir, false)).append("</p>");
     if (m.tuning() != null) {

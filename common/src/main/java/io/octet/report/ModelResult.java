@@ -24,6 +24,8 @@ import java.util.Map;
  * @param artifacts where the published files are, or null
  * @param config the resolved config flattened to dotted keys, secrets already masked
  * @param latestMoved whether the {@code latest} pointer moved to this run, or null
+ * @param tuning what accuracy-aware tuning did, or null
+ * @param target the artifact's CPU target and the CPUs that validated it, or null
  */
 public record ModelResult(
     String name,
@@ -41,7 +43,8 @@ public record ModelResult(
     Artifacts artifacts,
     Map<String, String> config,
     Boolean latestMoved,
-    Tuning tuning) {
+    Tuning tuning,
+    io.octet.target.TargetValidation target) {
 
   /** Copies collections, keeping order; null collections become empty. */
   public ModelResult {

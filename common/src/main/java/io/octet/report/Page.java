@@ -51,6 +51,7 @@ final class Page {
       header.top{border-bottom:1px solid var(--line);padding-bottom:12px;margin-bottom:8px}
       nav.jump{font-size:13px;margin-top:6px}
       .meta,.note{color:var(--muted)}.note{font-size:13px;margin:4px 0 8px}
+      .warn{color:#7d4e00;background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:6px 10px}
       code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
       .wrap{overflow-x:auto}
       table{border-collapse:collapse;width:100%;margin:6px 0 10px}

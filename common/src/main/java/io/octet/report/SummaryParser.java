@@ -72,7 +72,8 @@ final class SummaryParser {
         artifacts(m.path("artifacts")),
         Secrets.flatten(m.path("config")),
         m.path("latest-moved").isBoolean() ? m.path("latest-moved").booleanValue() : null,
-        tuning(m.path("tuning")));
+        tuning(m.path("tuning")),
+        io.octet.target.TargetValidation.fromJson(m.path("target")));
   }
 
   private static ModelResult.Tuning tuning(JsonNode t) {

@@ -115,7 +115,9 @@ class QuantPlannerTest {
             false,
             DEFAULTS.int4BlockSize(),
             DEFAULTS.int4Symmetric(),
-            DEFAULTS.fp16KeepOpTypes());
+            DEFAULTS.fp16KeepOpTypes(),
+            DEFAULTS.target(),
+            DEFAULTS.weightEncoding());
     assertThat(plan(conv, noConv).nodes()).as("exclude-op-types Conv").isEmpty();
 
     QuantOptions onlyConv1 =
@@ -134,7 +136,9 @@ class QuantPlannerTest {
             false,
             DEFAULTS.int4BlockSize(),
             DEFAULTS.int4Symmetric(),
-            DEFAULTS.fp16KeepOpTypes());
+            DEFAULTS.fp16KeepOpTypes(),
+            DEFAULTS.target(),
+            DEFAULTS.weightEncoding());
     QuantPlan incl = plan(conv, onlyConv1);
     assertThat(incl.nodes())
         .as("include-nodes")

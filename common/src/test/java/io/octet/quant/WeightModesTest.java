@@ -298,6 +298,8 @@ class WeightModesTest {
         d.quantizeEmbeddings(),
         blockSize,
         symmetric,
-        d.fp16KeepOpTypes());
+        d.fp16KeepOpTypes(),
+        d.target(),
+        d.weightEncoding());
   }
 }

@@ -72,7 +72,8 @@ final class StressFixture {
                 prefix + "manifest.json"),
             m.config(),
             m.latestMoved(),
-            m.tuning());
+            m.tuning(),
+            m.target());
     return new Stressed(model, new CalibrationTable(name, t.rows(), tensors));
   }
 }
