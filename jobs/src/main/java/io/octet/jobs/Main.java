@@ -42,12 +42,14 @@ public final class Main {
           "quantize-one",
               Set.of("model", "calibration", "validation", "out", "method", "mode", "warehouse"),
           "prepare-demo", Set.of("dir", "warehouse"),
+          "check-int8", Set.of("model", "target"),
           "help", Set.of());
   static final Map<String, Set<String>> FLAGS =
       Map.of(
           "run", Set.of("force"),
           "demo", Set.of("force"),
           "quantize-one", Set.of("skip-validation"),
+          "check-int8", Set.of("json"),
           "calibrate", Set.of("force"),
           "quantize", Set.of("force"),
           "validate", Set.of("force"),
@@ -134,6 +136,9 @@ public final class Main {
       }
       case "quantize-one" -> {
         return QuantizeOne.run(a, out);
+      }
+      case "check-int8" -> {
+        return CheckInt8.run(a, out);
       }
       default -> throw new Args.UsageException("Unknown command " + a.command());
     }

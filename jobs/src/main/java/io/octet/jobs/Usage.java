@@ -23,6 +23,11 @@ final class Usage {
                       [--set key=value ...]
                       Quantize one model file from data on disk, no registry needed; the
                       calibration table is written next to --out.
+        check-int8    --model INT8.onnx [--target portable|vnni|arm64] [--json]
+                      Read any INT8 ONNX model (Octet's or another tool's) and report, from its
+                      weights alone, which integer MatMul/Gemm/Conv nodes can saturate on x86
+                      CPUs without VNNI (AVX2). Exit 0 when none can on the target (default
+                      portable: every CPU), 1 when some can, 2 when the model cannot be read.
         prepare-demo  [--dir octet-demo]   Only prepare the demo data and registry.
         help
 

@@ -54,6 +54,10 @@ public final class Manifests {
     ArrayNode f = g.putArray("failures");
     v.verdict().failures().forEach(f::add);
     SummaryJson.thresholds(g.putObject("thresholds"), m.validation().gate());
+    if (v.target() != null) {
+      // Which CPUs the artifact is for, and which CPUs the metrics above were measured on.
+      v.target().putJson(b.putObject("target"));
+    }
     ObjectNode ver = b.putObject("versions");
     ver.put("octet", Versions.octet());
     ver.put("onnxruntime", OrtRuntime.version());

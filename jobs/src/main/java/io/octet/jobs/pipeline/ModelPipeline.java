@@ -206,6 +206,19 @@ public final class ModelPipeline {
             ? "gate passed"
             : "GATE FAILED (" + String.join("; ", v.verdict().failures()) + ")",
         stages.get("validate").seconds());
+    if (v.target() != null && v.target().integerNodes() > 0) {
+      progress.line(
+          ctx.model().name(),
+          "validate",
+          "target %s (%s weights, worst pair %d of %d): %s",
+          v.target().target(),
+          v.target().weightEncoding(),
+          v.target().worstPairSum(),
+          io.octet.target.KernelPairing.PAIR_BOUND,
+          v.target().showsTarget()
+              ? "validated on " + v.target().validatedOn()
+              : "NOT SHOWN by this validation: " + v.target().cannotShow());
+    }
     return v;
   }
 

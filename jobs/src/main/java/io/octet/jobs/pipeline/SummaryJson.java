@@ -135,6 +135,9 @@ public final class SummaryJson {
         ValidationOutcome.num(no, "sqnr-db", n.sqnrDb());
       }
     }
+    if (v != null && v.target() != null) {
+      v.target().putJson(o.putObject("target"));
+    }
     ObjectNode a = o.putObject("artifacts");
     m.artifacts().forEach(a::put);
     if (m.tuning() != null) {

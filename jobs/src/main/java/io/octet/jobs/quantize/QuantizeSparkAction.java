@@ -39,6 +39,8 @@ public final class QuantizeSparkAction {
     meta.put("config-sha256", ConfigHash.of(model));
     meta.put("octet-version", Versions.octet());
     meta.put("onnxruntime-version", OrtRuntime.version());
+    meta.put("target", model.quantization().target().configName());
+    meta.put("weight-encoding", model.quantization().weightEncoding().configName());
     QuantizeTask task =
         new QuantizeTask(
             ctx.store(),

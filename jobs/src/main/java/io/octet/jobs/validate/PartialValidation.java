@@ -1,5 +1,6 @@
 package io.octet.jobs.validate;
 
+import io.octet.target.CpuFeatures;
 import io.octet.validate.MetricsAccumulator;
 import io.octet.validate.NodeSqnr;
 import java.io.Serializable;
@@ -9,8 +10,10 @@ import java.io.Serializable;
  *
  * @param metrics output metrics
  * @param nodes per-node SQNR sums
+ * @param cpus the distinct CPUs the partitions ran on (what their integer kernels compute)
  */
-public record PartialValidation(MetricsAccumulator metrics, NodeSqnr nodes)
+public record PartialValidation(
+    MetricsAccumulator metrics, NodeSqnr nodes, java.util.ArrayList<CpuFeatures> cpus)
     implements Serializable {
   /**
    * Merges b into a.
@@ -22,6 +25,11 @@ public record PartialValidation(MetricsAccumulator metrics, NodeSqnr nodes)
   public static PartialValidation merge(PartialValidation a, PartialValidation b) {
     a.metrics().merge(b.metrics());
     a.nodes().merge(b.nodes());
+    for (CpuFeatures c : b.cpus()) {
+      if (!a.cpus().contains(c)) {
+        a.cpus().add(c);
+      }
+    }
     return a;
   }
 }

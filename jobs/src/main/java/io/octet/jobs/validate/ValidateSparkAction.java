@@ -15,6 +15,10 @@ import io.octet.quant.ModelAugmenter;
 import io.octet.quant.QuantizedNodes;
 import io.octet.runtime.InputBatch;
 import io.octet.runtime.OrtRuntime;
+import io.octet.target.CpuFeatures;
+import io.octet.target.Int8Check;
+import io.octet.target.Target;
+import io.octet.target.TargetValidation;
 import io.octet.validate.Gate;
 import io.octet.validate.Latency;
 import io.octet.validate.ValidationMetrics;
@@ -124,6 +128,8 @@ public final class ValidateSparkAction {
     Latency.Comparison latency = latency(ds, decoder, fp32, int8, vc);
     double ratio = latency == null ? Double.NaN : latency.ratio();
     Gate.Verdict verdict = vc.gate().evaluate(metrics, ratio);
+    TargetValidation target = target(int8, merged.cpus());
+    verdict = withTarget(verdict, target, vc.requireTargetCpu());
     List<ValidationOutcome.NodeResult> nodeResults = new ArrayList<>();
     for (QuantizedNodes.Node n : nodes) {
       Double db = sqnr.get(n.output());
@@ -133,9 +139,44 @@ public final class ValidateSparkAction {
     }
     ValidationOutcome out =
         new ValidationOutcome(
-            metrics, nodeResults, latency, verdict, fileBytes(int8Local, int8DataFiles));
+            metrics, nodeResults, latency, verdict, fileBytes(int8Local, int8DataFiles), target);
     ctx.store().writeBytes(ctx.staged("validation.json"), out.toJson());
     return out;
+  }
+
+  /** Checks the artifact's weights against its target and records the CPUs that validated. */
+  private TargetValidation target(OnnxModel int8, List<CpuFeatures> executorCpus) {
+    var q = ctx.model().quantization();
+    List<CpuFeatures> cpus = new ArrayList<>(executorCpus);
+    // The latency comparison runs on the driver.
+    cpus.add(CpuFeatures.detect());
+    TargetValidation t =
+        TargetValidation.of(
+            q.target(), q.weightEncoding(), Int8Check.check(int8), cpus, OrtRuntime.version());
+    return t;
+  }
+
+  /** Adds the target's failures to the gate: never-portable weights, and a CPU that cannot show. */
+  static Gate.Verdict withTarget(Gate.Verdict v, TargetValidation t, boolean requireTargetCpu) {
+    List<String> failures = new ArrayList<>(v.failures());
+    if (t.saturableNodes() > 0 && Target.fromConfig(t.target()).includesPairSaturatingKernels()) {
+      failures.add(
+          "target "
+              + t.target()
+              + ": "
+              + t.saturableNodes()
+              + " node(s) can saturate on AVX2 (worst weight pair "
+              + t.worstPairSum()
+              + " > "
+              + io.octet.target.KernelPairing.PAIR_BOUND
+              + ")");
+    } else if (requireTargetCpu && !t.showsTarget()) {
+      failures.add(
+          "validation.require-target-cpu: "
+              + t.cannotShow()
+              + "; validate on a CPU of the target or set quantization.target = portable");
+    }
+    return failures.size() == v.failures().size() ? v : new Gate.Verdict(false, failures);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.octet.jobs.validate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.octet.target.TargetValidation;
 import io.octet.util.Json;
 import io.octet.validate.Gate;
 import io.octet.validate.Latency;
@@ -25,7 +26,8 @@ public record ValidationOutcome(
     List<NodeResult> nodes,
     Latency.Comparison latency,
     Gate.Verdict verdict,
-    long int8Bytes) {
+    long int8Bytes,
+    TargetValidation target) {
 
   /** Copies the list. */
   public ValidationOutcome {
@@ -101,6 +103,9 @@ public record ValidationOutcome(
     ArrayNode f = g.putArray("failures");
     verdict.failures().forEach(f::add);
     root.put("int8-bytes", int8Bytes);
+    if (target != null) {
+      target.putJson(root.putObject("target"));
+    }
     ArrayNode ns = root.putArray("node-sqnr");
     for (NodeResult n : nodes) {
       ObjectNode o = ns.addObject();
@@ -159,7 +164,8 @@ public record ValidationOutcome(
         nodes,
         lat,
         new Gate.Verdict(r.path("gate").path("passed").asBoolean(), failures),
-        r.path("int8-bytes").asLong());
+        r.path("int8-bytes").asLong(),
+        TargetValidation.fromJson(r.path("target")));
   }
 
   private static double d(JsonNode o, String k) {

@@ -115,7 +115,9 @@ public record ValidationTask(
           compare(sens, batch, discard, nodeOutputs, nodes);
         }
       }
-      return List.of(new PartialValidation(acc, nodes)).iterator();
+      java.util.ArrayList<io.octet.target.CpuFeatures> cpus = new java.util.ArrayList<>();
+      cpus.add(io.octet.target.CpuFeatures.detect());
+      return List.of(new PartialValidation(acc, nodes, cpus)).iterator();
     } finally {
       held.forEach(ExecutorModels.Lease::close);
     }
