@@ -21,6 +21,7 @@ import io.octet.quant.QuantPlan.NodeQuant;
 import io.octet.quant.QuantPlan.Source;
 import io.octet.quant.QuantPlan.WeightQuant;
 import io.octet.target.EncodedWeights;
+import io.octet.target.WeightEncoding;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -91,6 +92,7 @@ public final class QdqQuantizer {
    * @param metadata provenance entries added to the model's metadata_props
    * @param unclipped tensors whose quantization range covers every value seen in calibration
    *     ({@link #unclipped}): for them a float consumer loses only rounding, never clipped values
+   * @param encoding how int8 MatMul/Gemm/Conv weights are encoded (from the quantization target)
    * @return the quantized model
    */
   public static OnnxModel quantize(
@@ -98,8 +100,9 @@ public final class QdqQuantizer {
       QuantPlan plan,
       Map<String, QuantParams> params,
       Map<String, String> metadata,
-      Set<String> unclipped) {
-    return quantize(model, plan, params, metadata, unclipped, true);
+      Set<String> unclipped,
+      WeightEncoding encoding) {
+    return quantize(model, plan, params, metadata, unclipped, encoding, true);
   }
 
   /**
@@ -157,6 +160,7 @@ public final class QdqQuantizer {
       Map<String, QuantParams> params,
       Map<String, String> metadata,
       Set<String> unclipped,
+      WeightEncoding encoding,
       boolean fuse) {
     boolean perChannel =
         plan.nodes().stream().flatMap(n -> n.weights().stream()).anyMatch(w -> w.axis() >= 0);
@@ -170,7 +174,7 @@ public final class QdqQuantizer {
           "it uses opset " + opset + ", and QuantizeLinear needs opset 10 or newer",
           "Re-export the model with opset 13 or newer.");
     }
-    ModelProto out = new Rewrite(source, plan, params).run();
+    ModelProto out = new Rewrite(source, plan, params, encoding).run();
     ModelProto.Builder b = out.toBuilder();
     if (fuse) {
       b.setGraph(QdqFusion.apply(out.getGraph(), source.baseDir(), model.name(), unclipped));
@@ -190,8 +194,11 @@ public final class QdqQuantizer {
     private final Map<String, String> weightDq = new HashMap<>();
     private final Map<String, float[]> weightScales = new HashMap<>();
     private final Set<String> quantizedWeights = new HashSet<>();
+    private final WeightEncoding encoding;
 
-    Rewrite(OnnxModel model, QuantPlan plan, Map<String, QuantParams> params) {
+    Rewrite(
+        OnnxModel model, QuantPlan plan, Map<String, QuantParams> params, WeightEncoding encoding) {
+      this.encoding = encoding;
       this.model = model;
       this.g = new OnnxGraph(model.proto().getGraph());
       this.plan = plan;
@@ -260,7 +267,7 @@ public final class QdqQuantizer {
         b.setInput(k, dq);
       }
       for (WeightQuant w : nq.weights()) {
-        b.setInput(w.inputIndex(), weight(w));
+        b.setInput(w.inputIndex(), weight(n, w));
       }
       if (nq.biasInput() >= 0) {
         b.setInput(nq.biasInput(), bias(n, nq));
@@ -291,9 +298,8 @@ public final class QdqQuantizer {
               List.of(dqName.get(t))));
     }
 
-    private String weight(WeightQuant w) {
-      String key =
-          w.tensor() + "#" + w.axis() + "#" + w.type() + "#" + w.symmetric() + "#" + w.encoding();
+    private String weight(NodeProto n, WeightQuant w) {
+      String key = w.tensor() + "#" + w.axis() + "#" + w.type() + "#" + w.symmetric();
       String existing = weightDq.get(key);
       if (existing != null) {
         return existing;
@@ -306,13 +312,13 @@ public final class QdqQuantizer {
       String zp = g.freshName(w.tensor() + "_zero_point");
       List<AttributeProto> attrs = new ArrayList<>();
       float[] scales;
-      boolean gemmWeight =
+      boolean kernelWeight =
           w.type() == QuantType.INT8
               && w.symmetric()
-              && !WeightEncodings.orders(g, w.tensor(), dims.length).isEmpty();
-      if (gemmWeight) {
+              && WeightEncodings.isKernelWeight(n, w.inputIndex(), dims.length);
+      if (kernelWeight) {
         EncodedWeights e =
-            WeightEncodings.encode(g, w.tensor(), values, dims, w.axis(), w.encoding());
+            WeightEncodings.encode(g, n, w.inputIndex(), values, dims, w.axis(), encoding);
         newInits.add(TensorData.ofBytes(qName, DataType.INT8, dims, e.data()));
         scales = e.scales();
         long[] sdims = w.axis() >= 0 ? new long[] {dims[w.axis()]} : new long[0];

@@ -101,20 +101,9 @@ public record QuantPlan(
    * @param axis the per-channel axis, or -1 for one scale for the whole tensor
    * @param type int8 or uint8
    * @param symmetric symmetric range (weights of Conv/MatMul/Gemm are symmetric int8)
-   * @param encoding how a symmetric int8 weight of an integer MatMul/Gemm/Conv is encoded
    */
   public record WeightQuant(
-      int inputIndex,
-      String tensor,
-      int axis,
-      QuantType type,
-      boolean symmetric,
-      io.octet.target.WeightEncoding encoding) {
-    /** Requires an encoding. */
-    public WeightQuant {
-      java.util.Objects.requireNonNull(encoding, "encoding");
-    }
-  }
+      int inputIndex, String tensor, int axis, QuantType type, boolean symmetric) {}
 
   /**
    * A node that runs quantized.

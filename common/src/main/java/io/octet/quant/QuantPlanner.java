@@ -194,13 +194,7 @@ public final class QuantPlanner {
             String in = input(n, k);
             if (isConstFloat(in)) {
               weights.add(
-                  new WeightQuant(
-                      k,
-                      in,
-                      -1,
-                      opts.activationType(),
-                      opts.activationSymmetric(),
-                      opts.weightEncoding()));
+                  new WeightQuant(k, in, -1, opts.activationType(), opts.activationSymmetric()));
             } else {
               acts.add(k);
             }
@@ -258,8 +252,7 @@ public final class QuantPlanner {
     }
 
     private WeightQuant weight(int slot, String tensor, int axis) {
-      return new WeightQuant(
-          slot, tensor, opts.perChannel() ? axis : -1, QuantType.INT8, true, opts.weightEncoding());
+      return new WeightQuant(slot, tensor, opts.perChannel() ? axis : -1, QuantType.INT8, true);
     }
 
     private void markCalibrated(String tensor) {

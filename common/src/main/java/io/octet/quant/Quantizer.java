@@ -168,7 +168,8 @@ public final class Quantizer {
                 prepared.plan(),
                 params,
                 meta,
-                QdqQuantizer.unclipped(params, table));
+                QdqQuantizer.unclipped(params, table),
+                opts.weightEncoding());
         yield opts.quantizeEmbeddings() ? EmbeddingQuantizer.quantize(q, opts) : q;
       }
       case DYNAMIC -> DynamicQuantizer.quantize(weights, opts, meta);

@@ -19,7 +19,8 @@ final class WeightEncodings {
    * Encodes a constant weight for every integer kernel that reads it.
    *
    * @param g the graph the weight belongs to
-   * @param tensor the weight's initializer name
+   * @param reader the node being quantized, which reads the weight at {@code slot}
+   * @param slot the input index of the weight in {@code reader}
    * @param values its float values
    * @param dims its dimensions
    * @param axis the per-channel axis, or -1 for one scale
@@ -27,12 +28,39 @@ final class WeightEncodings {
    * @return int8 values and scales
    */
   static EncodedWeights encode(
-      OnnxGraph g, String tensor, float[] values, long[] dims, int axis, WeightEncoding encoding) {
-    int[] pairs =
-        encoding == WeightEncoding.SATURATION_AWARE
-            ? KernelPairing.pairs(dims, orders(g, tensor, dims.length))
-            : new int[0];
+      OnnxGraph g,
+      NodeProto reader,
+      int slot,
+      float[] values,
+      long[] dims,
+      int axis,
+      WeightEncoding encoding) {
+    int[] pairs = new int[0];
+    if (encoding == WeightEncoding.SATURATION_AWARE) {
+      // The node being quantized, plus every other reader of the same initializer (a weight
+      // shared by two MatMuls, or read from a subgraph), so that one encoding is safe for all.
+      List<int[]> orders = new ArrayList<>(orders(reader, slot, dims.length));
+      orders.addAll(orders(g, reader.getInput(slot), dims.length));
+      pairs = KernelPairing.pairs(dims, orders);
+    }
     return SaturationAwareEncoder.encode(values, dims, axis, pairs, encoding);
+  }
+
+  /**
+   * Returns whether a node reads its input {@code slot} as the weight of an integer kernel.
+   *
+   * @param n the node
+   * @param slot the input index
+   * @param rank the weight's rank
+   * @return true for MatMul, Gemm B, Conv and ConvTranspose filters
+   */
+  static boolean isKernelWeight(NodeProto n, int slot, int rank) {
+    return rank > 0 && role(n, slot, rank) != null;
+  }
+
+  private static List<int[]> orders(NodeProto n, int slot, int rank) {
+    Role r = rank == 0 ? null : role(n, slot, rank);
+    return r == null ? List.of() : KernelPairing.orders(r, rank);
   }
 
   /** Reduction orders over every consumer that multiplies the weight in an integer kernel. */
@@ -44,10 +72,7 @@ final class WeightEncodings {
     for (NodeProto n : g.consumers(tensor)) {
       for (int k = 0; k < n.getInputCount(); k++) {
         if (n.getInput(k).equals(tensor)) {
-          Role r = role(n, k, rank);
-          if (r != null) {
-            out.addAll(KernelPairing.orders(r, rank));
-          }
+          out.addAll(orders(n, k, rank));
         }
       }
     }

@@ -14,6 +14,8 @@ import io.octet.quant.QuantOptions;
 import io.octet.quant.Quantizer;
 import io.octet.runtime.InputBatch;
 import io.octet.runtime.OrtRuntime;
+import io.octet.target.Target;
+import io.octet.target.WeightEncoding;
 import io.octet.testing.DigitsData;
 import io.octet.testing.MiniLmData;
 import io.octet.validate.Latency;
@@ -73,12 +75,15 @@ public final class EngineBench {
     md.append(
         String.format(
             Locale.ROOT,
-            "Measured %s on %d cores (%s), ONNX Runtime %s, %d intra-op threads for FP32 and INT8 alike;"
+            "Measured %s on %d cores (%s; CPU flags `%s`), ONNX Runtime %s, %d intra-op threads for"
+                + " FP32 and INT8 alike; INT8 rows use the default target (portable, saturation-aware"
+                + " weights) unless they say otherwise;"
                 + " speedup = FP32 ms/row ÷ variant ms/row, both timed alternately in the same process"
                 + " (median of 5 rounds over the same batches, each round at least 200 ms).%n%n",
             LocalDate.now(),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("os.arch"),
+            String.join(" ", io.octet.target.CpuFeatures.detect().flags()),
             OrtRuntime.version(),
             THREADS));
     md.append(
@@ -138,9 +143,33 @@ public final class EngineBench {
       rows.add(
           variant(
               "all-MiniLM-L6-v2",
-              "Octet dynamic INT8, per-channel",
+              "Octet dynamic INT8, per-channel, saturation-aware weights (default)",
               fp32,
               base.withMode(QuantMode.DYNAMIC),
+              cal,
+              val,
+              vo,
+              lat));
+      rows.add(
+          variant(
+              "all-MiniLM-L6-v2",
+              "Octet dynamic INT8, per-channel, full-range weights (target vnni)",
+              fp32,
+              base.withMode(QuantMode.DYNAMIC).toBuilder()
+                  .target(Target.VNNI, WeightEncoding.FULL_RANGE)
+                  .build(),
+              cal,
+              val,
+              vo,
+              lat));
+      rows.add(
+          variant(
+              "all-MiniLM-L6-v2",
+              "Octet dynamic INT8, per-channel, 7-bit weights (reduce-range)",
+              fp32,
+              base.withMode(QuantMode.DYNAMIC).toBuilder()
+                  .target(Target.PORTABLE, WeightEncoding.REDUCE_RANGE)
+                  .build(),
               cal,
               val,
               vo,
@@ -326,7 +355,7 @@ public final class EngineBench {
     return r;
   }
 
-  private static long size(OnnxModel q) throws IOException {
+  static long size(OnnxModel q) throws IOException {
     Path tmp = Files.createTempFile("octet-bench-", ".onnx");
     try {
       var files = OnnxModelIO.write(q, tmp, OnnxModelIO.WriteOptions.DEFAULT);
@@ -343,7 +372,7 @@ public final class EngineBench {
     }
   }
 
-  private static List<InputBatch> batches(List<Sample> rows) {
+  static List<InputBatch> batches(List<Sample> rows) {
     List<InputBatch> out = new ArrayList<>();
     for (List<Sample> b : Batching.byShape(rows, 32)) {
       out.add(InputBatch.of(b));

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.octet.calib.CalibrationMethod;
 import io.octet.calib.CalibrationTable;
-import io.octet.data.Batching;
 import io.octet.data.Sample;
 import io.octet.engine.LocalEngine;
 import io.octet.onnx.OnnxModel;
@@ -120,7 +119,7 @@ public final class TargetBench {
     List<Sample> cal = MiniLmData.tokenize(MiniLmData.passages(0, nCal), "c", 128);
     List<Sample> val = heldOut(nVal);
     ValidationOptions vo = new ValidationOptions("", Pooling.MEAN, "attention_mask", 5);
-    List<InputBatch> lat = batches(val.subList(0, Math.min(128, val.size())));
+    List<InputBatch> lat = EngineBench.batches(val.subList(0, Math.min(128, val.size())));
     ObjectNode root = Json.object();
     root.put("cpu", CpuFeatures.detect().toString());
     root.put("onnxruntime", OrtRuntime.version());
@@ -201,7 +200,7 @@ public final class TargetBench {
       o.put("speedup-vs-fp32", vsFp32.speedup());
       o.put("speedup-vs-ort-q", vsOrt.speedup());
     }
-    o.put("bytes", size(q));
+    o.put("bytes", EngineBench.size(q));
     System.out.println("   " + o);
     return o;
   }
@@ -317,29 +316,5 @@ public final class TargetBench {
     }
     List<String> paras = text.lines().filter(l -> !l.isBlank()).limit(n).toList();
     return MiniLmData.tokenize(paras, "h", 128);
-  }
-
-  private static long size(OnnxModel q) throws IOException {
-    Path tmp = Files.createTempFile("octet-bench-", ".onnx");
-    try {
-      long n = 0;
-      for (Path f : OnnxModelIO.write(q, tmp, OnnxModelIO.WriteOptions.DEFAULT)) {
-        n += Files.size(f);
-        if (!f.equals(tmp)) {
-          Files.deleteIfExists(f);
-        }
-      }
-      return n;
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  private static List<InputBatch> batches(List<Sample> rows) {
-    List<InputBatch> out = new ArrayList<>();
-    for (List<Sample> b : Batching.byShape(rows, 32)) {
-      out.add(InputBatch.of(b));
-    }
-    return out;
   }
 }

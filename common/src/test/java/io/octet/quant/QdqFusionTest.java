@@ -39,8 +39,16 @@ class QdqFusionTest {
     var params = QdqQuantizer.resolve(p.plan(), table.params());
     fused =
         QdqQuantizer.quantize(
-            p.fp32(), p.plan(), params, Map.of(), QdqQuantizer.unclipped(params, table), true);
-    unfused = QdqQuantizer.quantize(p.fp32(), p.plan(), params, Map.of(), Set.of(), false);
+            p.fp32(),
+            p.plan(),
+            params,
+            Map.of(),
+            QdqQuantizer.unclipped(params, table),
+            opts.weightEncoding(),
+            true);
+    unfused =
+        QdqQuantizer.quantize(
+            p.fp32(), p.plan(), params, Map.of(), Set.of(), opts.weightEncoding(), false);
   }
 
   @Test

@@ -86,6 +86,27 @@ class TargetPortabilityTest {
   }
 
   @Test
+  void theTargetAppliesAtQuantizeTimeWhateverThePlanWasMadeWith() {
+    OnnxModel fp32 = OnnxModelIO.read(model().toByteArray(), "saturating-matmul");
+    QuantOptions portable = QuantOptions.defaults();
+    QuantOptions vnni = portable.toBuilder().target(Target.VNNI, WeightEncoding.FULL_RANGE).build();
+    // One plan and one calibration table serve both targets (the tuner and the benches reuse them).
+    Quantizer.Prepared prepared = Quantizer.prepare(fp32, vnni);
+    List<Sample> calibration = new ArrayList<>();
+    float[] c = rows(new SplittableRandom(1), 16);
+    for (int i = 0; i < 16; i++) {
+      float[] row = java.util.Arrays.copyOfRange(c, i * K, (i + 1) * K);
+      calibration.add(
+          new Sample("c" + i, Map.of("x", TensorValue.ofFloats(new long[] {K}, row)), -1));
+    }
+    CalibrationTable table = LocalEngine.calibrate(prepared, calibration, 16, 2048, 1);
+    OnnxModel p = Quantizer.quantize(fp32, portable, prepared, table, Map.of());
+    OnnxModel v = Quantizer.quantize(fp32, vnni, prepared, table, Map.of());
+    assertThat(Int8Check.check(p).saturable(Target.PORTABLE)).isEmpty();
+    assertThat(Int8Check.check(v).saturable(Target.PORTABLE)).hasSize(1);
+  }
+
+  @Test
   void dynamicModeHonoursTheTargetToo() {
     OnnxModel fp32 = OnnxModelIO.read(model().toByteArray(), "saturating-matmul");
     QuantOptions dynamic = QuantOptions.defaults().withMode(QuantMode.DYNAMIC);
