@@ -74,6 +74,9 @@ public final class TargetBench {
       case "build" -> build(dir, Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       case "score" -> score(dir, Integer.parseInt(args[2]), args[3]);
       case "table" -> table(dir, Path.of(args[2]));
+      case "race" ->
+          race(dir, args[2], args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+      case "weights-only" -> weightsOnly(dir, Integer.parseInt(args[2]));
       default -> throw new IllegalArgumentException("phase: build | score | table");
     }
   }
@@ -225,6 +228,103 @@ public final class TargetBench {
       System.out.println("   " + o);
     }
     Files.write(dir.resolve(name + ".json"), Json.bytes(root));
+  }
+
+  /**
+   * Static MatMul mse with only the MatMuls that have a constant weight quantized (the attention
+   * score and context MatMuls, activation by activation, stay FP32).
+   */
+  private static void weightsOnly(Path dir, int nCal) throws Exception {
+    OnnxModel fp32 = OnnxModelIO.read(MiniLmData.fp32Model());
+    var g = new io.octet.onnx.OnnxGraph(fp32.proto().getGraph());
+    List<String> actByAct = new ArrayList<>();
+    for (var n : g.nodes()) {
+      if (n.getOpType().equals("MatMul")
+          && !g.isConstant(n.getInput(0))
+          && !g.isConstant(n.getInput(1))) {
+        actByAct.add(n.getName());
+      }
+    }
+    System.out.println(actByAct.size() + " activation-by-activation MatMuls stay FP32");
+    QuantOptions o =
+        QuantOptions.defaults()
+            .withOpTypes(List.of("MatMul"))
+            .withMethod(CalibrationMethod.MSE)
+            .withExcludeNodes(actByAct);
+    List<Sample> cal = MiniLmData.tokenize(MiniLmData.passages(0, nCal), "c", 128);
+    Quantizer.Prepared p = Quantizer.prepare(fp32, o);
+    CalibrationTable t = LocalEngine.calibrate(p, cal, 32, 4096, THREADS);
+    OnnxModel q = Quantizer.quantize(fp32, o, p, t, Map.of());
+    OnnxModelIO.write(q, dir.resolve("weights-only-sat.onnx"), OnnxModelIO.WriteOptions.DEFAULT);
+    List<Sample> val = heldOut(400);
+    ValidationMetrics m =
+        LocalEngine.validate(
+            fp32,
+            q,
+            val,
+            new ValidationOptions("", Pooling.MEAN, "attention_mask", 5),
+            32,
+            THREADS);
+    System.out.printf(
+        Locale.ROOT, "weights-only: mean %.4f min %.4f%n", m.meanCosine(), m.minCosine());
+  }
+
+  /**
+   * Head-to-head speed of two saved models on the held-out rows, one intra-op thread, alternating
+   * rounds; reports the median of per-round ratios of wall time and of the calling thread's CPU
+   * time (which a busy shared machine disturbs far less than wall time).
+   */
+  private static void race(Path dir, String a, String b, int rows, int rounds) throws Exception {
+    List<Sample> val = heldOut(rows);
+    List<InputBatch> batches = EngineBench.batches(val);
+    var bean = java.lang.management.ManagementFactory.getThreadMXBean();
+    var s = new OrtRuntime.SessionSettings(1, true);
+    double[] wall = new double[rounds];
+    double[] cpu = new double[rounds];
+    try (OrtSession sa = OrtRuntime.open(dir.resolve(a + ".onnx"), s);
+        OrtSession sb = OrtRuntime.open(dir.resolve(b + ".onnx"), s)) {
+      for (InputBatch x : batches) { // warm-up
+        sa.run(x.tensorsFor(sa.getInputNames())).close();
+        sb.run(x.tensorsFor(sb.getInputNames())).close();
+      }
+      for (int r = 0; r < rounds; r++) {
+        long[] ta = time(sa, batches, bean);
+        long[] tb = time(sb, batches, bean);
+        wall[r] = (double) ta[0] / tb[0];
+        cpu[r] = (double) ta[1] / tb[1];
+      }
+    } finally {
+      batches.forEach(InputBatch::close);
+    }
+    java.util.Arrays.sort(wall);
+    java.util.Arrays.sort(cpu);
+    System.out.printf(
+        Locale.ROOT,
+        "race %s vs %s on %s, %d rows, %d rounds, 1 thread: %s is %.3fx as fast by wall time"
+            + " (median; range %.3f-%.3f), %.3fx by thread CPU time (range %.3f-%.3f)%n",
+        b,
+        a,
+        CpuFeatures.detect(),
+        val.size(),
+        rounds,
+        b,
+        wall[rounds / 2],
+        wall[0],
+        wall[rounds - 1],
+        cpu[rounds / 2],
+        cpu[0],
+        cpu[rounds - 1]);
+  }
+
+  private static long[] time(
+      OrtSession s, List<InputBatch> batches, java.lang.management.ThreadMXBean bean)
+      throws Exception {
+    long w0 = System.nanoTime();
+    long c0 = bean.getCurrentThreadCpuTime();
+    for (InputBatch x : batches) {
+      s.run(x.tensorsFor(s.getInputNames())).close();
+    }
+    return new long[] {System.nanoTime() - w0, bean.getCurrentThreadCpuTime() - c0};
   }
 
   private static void table(Path dir, Path out) throws IOException {

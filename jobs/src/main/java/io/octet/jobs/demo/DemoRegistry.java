@@ -21,19 +21,23 @@ public final class DemoRegistry {
         warehouse = "%s"
 
         models {
-          # Sentence embeddings. Static INT8 on the MatMuls only: the residual Adds and the
-          # LayerNorm arithmetic carry outlier channels that 8 bits cannot hold (quantizing them
-          # drops mean cosine from 0.99 to 0.83 on this data), and they cost little in FP32.
+          # Sentence embeddings. Dynamic INT8 on the MatMuls (each row's activation range is
+          # taken at run time, so no calibration pass) with 8-bit embedding tables, for the
+          # default portable target: closer to FP32 than ONNX Runtime's own published INT8 of
+          # this model and the same graph, hence the same speed (bench/targets). Static INT8 on
+          # the MatMuls (mode = static, op-types = [MatMul], method = mse, with the calibration
+          # set prepared under data/minilm/calibration) is as close but runs about 6 %% slower:
+          # ONNX Runtime leaves its bias Adds unfused. The residual Adds and LayerNorm arithmetic
+          # stay FP32 either way: their outlier channels do not fit 8 bits.
           minilm {
             uri = "%s"
-            calibration { dataset = "%s", batch-size = 32 }
+            quantization { mode = dynamic, quantize-embeddings = true }
             validation {
               dataset = "%s"
               pooling = mean
               mask-input = attention_mask
               gate { min-mean-cosine = 0.97 }
             }
-            quantization { op-types = [MatMul], method = mse }
             id-column = id
             inputs = [
               { name = input_ids, column = input_ids, dtype = int64, shape = [-1] }
@@ -60,7 +64,6 @@ public final class DemoRegistry {
         .formatted(
             uri(warehouse),
             uri(minilm),
-            uri(data.resolve("minilm/calibration")),
             uri(data.resolve("minilm/validation")),
             uri(digits),
             uri(data.resolve("digits/calibration")),
