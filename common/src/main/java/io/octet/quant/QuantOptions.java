@@ -5,8 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import io.octet.calib.CalibrationMethod;
 import io.octet.calib.QuantType;
-import io.octet.target.Target;
-import io.octet.target.WeightEncoding;
+import io.octet.cpu.Target;
+import io.octet.cpu.WeightEncoding;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +69,8 @@ public record QuantOptions(
     if (target == null || weightEncoding == null) {
       throw new IllegalArgumentException("target and weight encoding are required");
     }
-    if (target.includesPairSaturatingKernels() && !weightEncoding.isPairSafe()) {
+    boolean int8Kernels = mode == QuantMode.STATIC || mode == QuantMode.DYNAMIC;
+    if (int8Kernels && target.includesPairSaturatingKernels() && !weightEncoding.isPairSafe()) {
       throw new IllegalArgumentException(
           "quantization.weight-encoding = "
               + weightEncoding

@@ -1,13 +1,13 @@
 package io.octet.quant;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
+import io.octet.cpu.EncodedWeights;
+import io.octet.cpu.KernelPairing;
+import io.octet.cpu.KernelPairing.Role;
+import io.octet.cpu.SaturationAwareEncoder;
+import io.octet.cpu.WeightEncoding;
 import io.octet.onnx.Nodes;
 import io.octet.onnx.OnnxGraph;
-import io.octet.target.EncodedWeights;
-import io.octet.target.KernelPairing;
-import io.octet.target.KernelPairing.Role;
-import io.octet.target.SaturationAwareEncoder;
-import io.octet.target.WeightEncoding;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,7 +52,8 @@ final class WeightEncodings {
    * @param n the node
    * @param slot the input index
    * @param rank the weight's rank
-   * @return true for MatMul, Gemm B, Conv and ConvTranspose filters
+   * @return true for MatMul B, Gemm B and Conv filters (an int8 left MatMul operand and a
+   *     ConvTranspose filter never reach the pairing kernel as packed weights)
    */
   static boolean isKernelWeight(NodeProto n, int slot, int rank) {
     return rank > 0 && role(n, slot, rank) != null;
@@ -81,13 +82,12 @@ final class WeightEncodings {
 
   private static Role role(NodeProto n, int slot, int rank) {
     return switch (n.getOpType()) {
-      case "MatMul" -> slot == 1 ? Role.MATMUL_B : Role.MATMUL_A;
+      case "MatMul" -> slot == 1 ? Role.MATMUL_B : null;
       case "Gemm" ->
           slot != 1 || rank != 2
               ? null
               : Nodes.intAttr(n, "transB", 0) != 0 ? Role.GEMM_B_TRANSPOSED : Role.MATMUL_B;
       case "Conv" -> slot == 1 && rank >= 3 ? Role.CONV_FILTER : null;
-      case "ConvTranspose" -> slot == 1 && rank >= 3 ? Role.CONV_TRANSPOSE_FILTER : null;
       default -> null;
     };
   }

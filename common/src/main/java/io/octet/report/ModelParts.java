@@ -239,12 +239,12 @@ final class ModelParts {
   }
 
   /** Which CPUs the artifact is for, and whether the validating CPUs show their arithmetic. */
-  static String target(io.octet.target.TargetValidation t) {
+  static String target(io.octet.cpu.TargetValidation t) {
     StringBuilder b = new StringBuilder("<p>Target <code>").append(Html.esc(t.target()));
     b.append("</code>, weights <code>").append(Html.esc(t.weightEncoding())).append("</code>: ");
     b.append(t.integerNodes()).append(" integer MatMul/Gemm/Conv node(s), worst weight pair ");
     b.append("|w<sub>a</sub>|+|w<sub>b</sub>| = ").append(t.worstPairSum());
-    b.append(" (AVX2 bound ").append(io.octet.target.KernelPairing.PAIR_BOUND).append("), ");
+    b.append(" (AVX2 bound ").append(io.octet.cpu.KernelPairing.PAIR_BOUND).append("), ");
     b.append(t.saturableNodes()).append(" node(s) saturable on AVX2.</p><p>Validated with ONNX");
     b.append(" Runtime ").append(Html.esc(t.onnxRuntime())).append(" on: ");
     List<String> cpus = new java.util.ArrayList<>();

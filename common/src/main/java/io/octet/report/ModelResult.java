@@ -44,7 +44,7 @@ public record ModelResult(
     Map<String, String> config,
     Boolean latestMoved,
     Tuning tuning,
-    io.octet.target.TargetValidation target) {
+    io.octet.cpu.TargetValidation target) {
 
   /** Copies collections, keeping order; null collections become empty. */
   public ModelResult {

@@ -73,7 +73,7 @@ final class SummaryParser {
         Secrets.flatten(m.path("config")),
         m.path("latest-moved").isBoolean() ? m.path("latest-moved").booleanValue() : null,
         tuning(m.path("tuning")),
-        io.octet.target.TargetValidation.fromJson(m.path("target")));
+        io.octet.cpu.TargetValidation.fromJson(m.path("target")));
   }
 
   private static ModelResult.Tuning tuning(JsonNode t) {

@@ -4,6 +4,8 @@ import ai.onnxruntime.OrtSession;
 import io.octet.calib.CalibrationMethod;
 import io.octet.calib.CalibrationTable;
 import io.octet.calib.QuantType;
+import io.octet.cpu.Target;
+import io.octet.cpu.WeightEncoding;
 import io.octet.data.Batching;
 import io.octet.data.Sample;
 import io.octet.engine.LocalEngine;
@@ -14,8 +16,6 @@ import io.octet.quant.QuantOptions;
 import io.octet.quant.Quantizer;
 import io.octet.runtime.InputBatch;
 import io.octet.runtime.OrtRuntime;
-import io.octet.target.Target;
-import io.octet.target.WeightEncoding;
 import io.octet.testing.DigitsData;
 import io.octet.testing.MiniLmData;
 import io.octet.validate.Latency;
@@ -83,7 +83,7 @@ public final class EngineBench {
             LocalDate.now(),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("os.arch"),
-            String.join(" ", io.octet.target.CpuFeatures.detect().flags()),
+            String.join(" ", io.octet.cpu.CpuFeatures.detect().flags()),
             OrtRuntime.version(),
             THREADS));
     md.append(

@@ -1,12 +1,12 @@
 package io.octet.jobs;
 
+import io.octet.cpu.Int8Check;
+import io.octet.cpu.KernelPairing;
+import io.octet.cpu.Target;
 import io.octet.error.QuantException;
 import io.octet.jobs.cli.Args;
 import io.octet.onnx.OnnxModel;
 import io.octet.onnx.OnnxModelIO;
-import io.octet.target.Int8Check;
-import io.octet.target.KernelPairing;
-import io.octet.target.Target;
 import io.octet.util.Json;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -14,7 +14,8 @@ import java.nio.file.Path;
 /**
  * {@code check-int8}: reads any INT8 ONNX model and reports, from its weights alone, which integer
  * MatMul/Gemm/Conv nodes can saturate on which target. Exit 0 when none can on {@code --target}
- * (default portable: every CPU), 1 when some can, 2 when the model cannot be read.
+ * (default portable: every CPU), 1 when some can or an integer node reading an 8-bit weight could
+ * not be checked, 2 when the model cannot be read.
  */
 final class CheckInt8 {
   private CheckInt8() {}
@@ -42,7 +43,7 @@ final class CheckInt8 {
     } else {
       out.print(r.toText(target));
     }
-    return r.saturable(target).isEmpty() ? 0 : 1;
+    return r.safeOn(target) ? 0 : 1;
   }
 
   private static com.fasterxml.jackson.databind.node.ObjectNode json(
@@ -52,6 +53,7 @@ final class CheckInt8 {
     root.put("target", target.configName());
     root.put("pair-bound", KernelPairing.PAIR_BOUND);
     root.put("saturable", !r.saturable(target).isEmpty());
+    root.put("safe", r.safeOn(target));
     var nodes = root.putArray("nodes");
     for (Int8Check.NodeFinding n : r.nodes()) {
       var o = nodes.addObject();
@@ -64,6 +66,7 @@ final class CheckInt8 {
       o.put("pairs", n.pairs());
       o.put("saturable-pairs", n.saturablePairs());
       o.put("worst-pair-sum", n.worstPairSum());
+      o.put("arm64-wrap-pairs", n.arm64WrapPairs());
       var on = o.putArray("saturates-on");
       for (Target t : Target.values()) {
         if (n.saturatesOn(t)) {

@@ -27,7 +27,8 @@ final class Usage {
                       Read any INT8 ONNX model (Octet's or another tool's) and report, from its
                       weights alone, which integer MatMul/Gemm/Conv nodes can saturate on x86
                       CPUs without VNNI (AVX2). Exit 0 when none can on the target (default
-                      portable: every CPU), 1 when some can, 2 when the model cannot be read.
+                      portable: every CPU), 1 when some can (or one could not be checked), 2
+                      when the model cannot be read.
         prepare-demo  [--dir octet-demo]   Only prepare the demo data and registry.
         help
 

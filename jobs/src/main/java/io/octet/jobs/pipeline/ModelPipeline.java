@@ -214,7 +214,7 @@ public final class ModelPipeline {
           v.target().target(),
           v.target().weightEncoding(),
           v.target().worstPairSum(),
-          io.octet.target.KernelPairing.PAIR_BOUND,
+          io.octet.cpu.KernelPairing.PAIR_BOUND,
           v.target().showsTarget()
               ? "validated on " + v.target().validatedOn()
               : "NOT SHOWN by this validation: " + v.target().cannotShow());

@@ -1,6 +1,6 @@
 package io.octet.jobs.validate;
 
-import io.octet.target.CpuFeatures;
+import io.octet.cpu.CpuFeatures;
 import io.octet.validate.MetricsAccumulator;
 import io.octet.validate.NodeSqnr;
 import java.io.Serializable;

@@ -3,6 +3,11 @@ package io.octet.jobs.validate;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.octet.config.ValidationConfig;
+import io.octet.cpu.CpuFeatures;
+import io.octet.cpu.Int8Check;
+import io.octet.cpu.Target;
+import io.octet.cpu.TargetValidation;
+import io.octet.cpu.WeightEncoding;
 import io.octet.data.Batching;
 import io.octet.data.Sample;
 import io.octet.error.QuantErrors;
@@ -15,10 +20,6 @@ import io.octet.quant.ModelAugmenter;
 import io.octet.quant.QuantizedNodes;
 import io.octet.runtime.InputBatch;
 import io.octet.runtime.OrtRuntime;
-import io.octet.target.CpuFeatures;
-import io.octet.target.Int8Check;
-import io.octet.target.Target;
-import io.octet.target.TargetValidation;
 import io.octet.validate.Gate;
 import io.octet.validate.Latency;
 import io.octet.validate.ValidationMetrics;
@@ -144,16 +145,32 @@ public final class ValidateSparkAction {
     return out;
   }
 
-  /** Checks the artifact's weights against its target and records the CPUs that validated. */
+  /**
+   * Checks the artifact's weights against its target and records the CPUs that validated. The
+   * target and encoding are read from the artifact's own provenance (what it was built for), with
+   * the config as the fallback for artifacts without it.
+   */
   private TargetValidation target(OnnxModel int8, List<CpuFeatures> executorCpus) {
     var q = ctx.model().quantization();
     List<CpuFeatures> cpus = new ArrayList<>(executorCpus);
-    // The latency comparison runs on the driver.
-    cpus.add(CpuFeatures.detect());
-    TargetValidation t =
-        TargetValidation.of(
-            q.target(), q.weightEncoding(), Int8Check.check(int8), cpus, OrtRuntime.version());
-    return t;
+    if (ctx.model().validation().latencyRows() > 0) {
+      // The latency comparison runs on the driver.
+      cpus.add(CpuFeatures.detect());
+    }
+    Map<String, String> built = io.octet.quant.Provenance.read(int8.proto());
+    Target target = q.target();
+    WeightEncoding encoding = q.weightEncoding();
+    try {
+      if (built.containsKey("target")) {
+        target = Target.fromConfig(built.get("target"));
+      }
+      if (built.containsKey("weight-encoding")) {
+        encoding = WeightEncoding.fromConfig(built.get("weight-encoding"), target);
+      }
+    } catch (IllegalArgumentException e) {
+      // Written by another Octet version: the config says what was asked for.
+    }
+    return TargetValidation.of(target, encoding, Int8Check.check(int8), cpus, OrtRuntime.version());
   }
 
   /** Adds the target's failures to the gate: never-portable weights, and a CPU that cannot show. */
@@ -168,7 +185,7 @@ public final class ValidateSparkAction {
               + " node(s) can saturate on AVX2 (worst weight pair "
               + t.worstPairSum()
               + " > "
-              + io.octet.target.KernelPairing.PAIR_BOUND
+              + io.octet.cpu.KernelPairing.PAIR_BOUND
               + ")");
     } else if (requireTargetCpu && !t.showsTarget()) {
       failures.add(

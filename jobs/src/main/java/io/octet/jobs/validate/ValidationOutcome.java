@@ -3,7 +3,7 @@ package io.octet.jobs.validate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.octet.target.TargetValidation;
+import io.octet.cpu.TargetValidation;
 import io.octet.util.Json;
 import io.octet.validate.Gate;
 import io.octet.validate.Latency;

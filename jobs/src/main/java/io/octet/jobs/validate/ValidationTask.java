@@ -115,8 +115,8 @@ public record ValidationTask(
           compare(sens, batch, discard, nodeOutputs, nodes);
         }
       }
-      java.util.ArrayList<io.octet.target.CpuFeatures> cpus = new java.util.ArrayList<>();
-      cpus.add(io.octet.target.CpuFeatures.detect());
+      java.util.ArrayList<io.octet.cpu.CpuFeatures> cpus = new java.util.ArrayList<>();
+      cpus.add(io.octet.cpu.CpuFeatures.detect());
       return List.of(new PartialValidation(acc, nodes, cpus)).iterator();
     } finally {
       held.forEach(ExecutorModels.Lease::close);
