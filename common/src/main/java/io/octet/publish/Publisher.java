@@ -234,7 +234,23 @@ public final class Publisher {
     claim.put("run-id", runId);
     claim.put("claimed", Instant.now().toString());
     String claimUri = Uris.join(prefix, CLAIM);
-    if (!store.createIfAbsent(claimUri, Json.bytes(claim))) {
+    boolean created;
+    try {
+      created = store.createIfAbsent(claimUri, Json.bytes(claim));
+    } catch (RuntimeException | Error e) {
+      // Our own claim failed to write (a full disk): remove what of it landed. A claim another
+      // writer holds makes createIfAbsent answer false, never throw, so this deletes only ours.
+      try {
+        store.delete(claimUri);
+        if (store.list(prefix).isEmpty()) {
+          store.delete(prefix);
+        }
+      } catch (RuntimeException | Error again) {
+        e.addSuppressed(again);
+      }
+      throw e;
+    }
+    if (!created) {
       throw QuantErrors.runIdUsed(
           runId,
           Uris.redact(claimUri),
