@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one entry point: {@code bin/octet <command>} and {@code spark-submit --class
@@ -42,16 +43,19 @@ public final class Main {
           "quantize-one",
               Set.of("model", "calibration", "validation", "out", "method", "mode", "warehouse"),
           "prepare-demo", Set.of("dir", "warehouse"),
+          "gc", Set.of("registry"),
           "help", Set.of());
   static final Map<String, Set<String>> FLAGS =
       Map.of(
-          "run", Set.of("force"),
-          "demo", Set.of("force"),
-          "quantize-one", Set.of("skip-validation"),
-          "calibrate", Set.of("force"),
-          "quantize", Set.of("force"),
-          "validate", Set.of("force"),
-          "publish", Set.of("force"));
+          "run", Set.of("force", "verbose"),
+          "demo", Set.of("force", "verbose"),
+          "quantize-one", Set.of("skip-validation", "verbose"),
+          "calibrate", Set.of("force", "verbose"),
+          "quantize", Set.of("force", "verbose"),
+          "validate", Set.of("force", "verbose"),
+          "publish", Set.of("force", "verbose"),
+          "gc", Set.of("dry-run", "verbose"),
+          "prepare-demo", Set.of("verbose"));
 
   private Main() {}
 
@@ -82,21 +86,40 @@ public final class Main {
       err.println(Usage.TEXT);
       return 2;
     }
+    boolean verbose = args.switches().contains("verbose");
+    if (verbose) {
+      // Read by conf/log4j2.properties when logging starts (nothing has logged yet).
+      System.setProperty("octet.console.level", "info");
+      System.setProperty("octet.console.traces", "true");
+      System.setProperty("octet.console.spark-level", "warn");
+    }
     try {
       return dispatch(args, out);
     } catch (Args.UsageException e) {
       err.println("octet: " + e.getMessage());
       return 2;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       QuantException q = Failures.userFacing(e);
       if (q != null) {
-        err.println("octet: " + q.getMessage());
+        err.println("octet: " + Failures.oneLine(q.getMessage()));
+        LoggerFactory.getLogger(Main.class).info("Failed", e);
         return q.kind() == QuantException.Kind.BAD_CONFIG ? 2 : 1;
       }
       err.println("octet: internal error: " + Failures.describe(e));
-      e.printStackTrace(err);
+      LoggerFactory.getLogger(Main.class).info("Internal error", e);
+      if (verbose) {
+        e.printStackTrace(err);
+      } else {
+        err.println("octet: the stack trace is in " + logFile() + " (or rerun with --verbose)");
+      }
       return 3;
     }
+  }
+
+  /** Where bin/octet's log goes (conf/log4j2.properties). */
+  static String logFile() {
+    return System.getProperty(
+        "octet.log.file", Path.of(System.getProperty("java.io.tmpdir"), "octet.log").toString());
   }
 
   private static int dispatch(Args a, PrintStream out) {
@@ -134,6 +157,9 @@ public final class Main {
       }
       case "quantize-one" -> {
         return QuantizeOne.run(a, out);
+      }
+      case "gc" -> {
+        return Gc.run(a, loadRegistry(a.require("registry"), a.sets()), out);
       }
       default -> throw new Args.UsageException("Unknown command " + a.command());
     }
