@@ -280,6 +280,45 @@ class RunSafetyTest extends SparkTestBase {
   }
 
   @Test
+  void labelsOutOfRangeAndValidatingOnTheCalibrationDataAreWarnedAbout() throws Exception {
+    List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
+    List<org.apache.spark.sql.Row> all = TestData.digitsRows("test");
+    for (int i = 0; i < all.size(); i++) {
+      org.apache.spark.sql.Row r = all.get(i);
+      rows.add(org.apache.spark.sql.RowFactory.create(r.get(0), i < 7 ? 99 : r.get(1), r.get(2)));
+    }
+    Path badLabels = dir.resolve("digits-bad-labels");
+    spark.createDataFrame(rows, TestData.DIGITS).write().parquet(TestData.uri(badLabels));
+    Path wh = dir.resolve("wh-warnings");
+    String sameData =
+        entry("same-data", model, "")
+            .replace(
+                "dataset = \"" + TestData.uri(test) + "\"",
+                "dataset = \"" + TestData.uri(calib) + "\"");
+    String labels =
+        entry("labels", model, "")
+            .replace(
+                "dataset = \"" + TestData.uri(test) + "\"",
+                "dataset = \"" + TestData.uri(badLabels) + "\"");
+    Path reg = registry(TestData.uri(wh), "", sameData, labels);
+
+    Run r = main("run", "--registry", reg.toString());
+
+    assertThat(r.out())
+        .containsPattern(
+            "\\[octet\\] same-data +warning +validation.dataset is the calibration dataset")
+        .containsPattern(
+            "\\[octet\\] labels +warning +7 of 539 labels in column .label. are no class index of output");
+    JsonNode validation =
+        json(
+            Files.list(wh.resolve("labels/1"))
+                .findFirst()
+                .orElseThrow()
+                .resolve("validation.json"));
+    assertThat(validation.path("labels-out-of-range").asLong()).isEqualTo(7);
+  }
+
+  @Test
   void theGateIsComputedOnANamedOutputAndAZeroFp32AccuracyIsAConfigError() throws Exception {
     Path wh = dir.resolve("wh-outputs");
     Path reg =

@@ -65,7 +65,10 @@ public final class ValidateSparkAction {
     OutputChoice choice =
         OutputChoice.of(fp32, vc.compare().output(), model, ctx.registry().source());
     choice.warning().ifPresent(ctx::warn);
-    if (vc.dataset().equals(model.calibration().dataset())) {
+    String calibration = model.calibration().dataset();
+    if (calibration != null
+        && io.octet.storage.Uris.normalize(vc.dataset())
+            .equals(io.octet.storage.Uris.normalize(calibration))) {
       ctx.warn(
           "validation.dataset is the calibration dataset ("
               + io.octet.storage.Uris.redact(vc.dataset())
@@ -140,9 +143,9 @@ public final class ValidateSparkAction {
           outOfRange
               + " of "
               + metrics.labeledRows()
-              + " labels in "
+              + " labels in column '"
               + model.labelColumn()
-              + " are no class index of output '"
+              + "' are no class index of output '"
               + choice.output()
               + "' (they count as wrong): check label-column and validation.output");
     }
