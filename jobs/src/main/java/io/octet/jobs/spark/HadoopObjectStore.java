@@ -235,6 +235,12 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
             what + "bucket '" + bucket + "' does not exist. Check the bucket name in the URI.",
             e);
       }
+      if (isDirectory(uri)) {
+        return new QuantException(
+            QuantException.Kind.STORAGE,
+            what + "it is a directory, not a file. Point the URI at the file itself.",
+            e);
+      }
       return new QuantException(QuantException.Kind.STORAGE, what + "it does not exist.", e);
     }
     if (e instanceof java.nio.file.AccessDeniedException
@@ -295,6 +301,17 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
       return !(e instanceof FileNotFoundException || isUnknownBucket(e));
     } catch (RuntimeException e) {
       return true; // cannot tell: keep the plain "does not exist"
+    }
+  }
+
+  /**
+   * Whether a URI names a directory (a prefix on object stores); false when that cannot be told.
+   */
+  private boolean isDirectory(String uri) {
+    try {
+      return fs(uri).getFileStatus(p(uri)).isDirectory();
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 
