@@ -88,10 +88,11 @@ public final class Main {
     }
     boolean verbose = args.switches().contains("verbose");
     if (verbose) {
-      // Read by conf/log4j2.properties when logging starts (nothing has logged yet).
-      System.setProperty("octet.console.level", "info");
-      System.setProperty("octet.console.traces", "true");
-      System.setProperty("octet.console.spark-level", "warn");
+      // Read by conf/log4j2.properties when logging starts (nothing has logged yet). Not named
+      // octet.*: those system properties are config overrides (-Doctet.<key>=value).
+      System.setProperty("octetlog.console-level", "info");
+      System.setProperty("octetlog.console-traces", "true");
+      System.setProperty("octetlog.spark-level", "warn");
     }
     try {
       return dispatch(args, out);
@@ -119,7 +120,7 @@ public final class Main {
   /** Where bin/octet's log goes (conf/log4j2.properties). */
   static String logFile() {
     return System.getProperty(
-        "octet.log.file", Path.of(System.getProperty("java.io.tmpdir"), "octet.log").toString());
+        "octetlog.file", Path.of(System.getProperty("java.io.tmpdir"), "octet.log").toString());
   }
 
   private static int dispatch(Args a, PrintStream out) {
