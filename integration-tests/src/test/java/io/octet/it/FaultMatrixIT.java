@@ -447,14 +447,24 @@ class FaultMatrixIT {
             Set.of(),
             Set.of()));
     cs.add(
-        c(
+        new Case(
             "labels out of range",
             st -> List.of(entry(st, "labels", "digits.onnx", "calib", "bad-labels", "")),
             List.of(),
             0,
             "\\[octet\\] labels +warning +7 of 539 labels in column 'label' are no class index",
             Set.of("labels"),
-            Set.of("labels")));
+            Set.of("labels"),
+            false,
+            (w, id) -> {
+              JsonNode m = Bucket.model(w.json("_runs/" + id + "/summary.json"), "labels");
+              assertThat(m.path("warnings").toString()).contains("7 of 539 labels");
+              assertThat(
+                      w.json("labels/1/" + id + "/validation.json")
+                          .path("labels-out-of-range")
+                          .asLong())
+                  .isEqualTo(7);
+            }));
     cs.add(
         c(
             "validation data = calibration data",

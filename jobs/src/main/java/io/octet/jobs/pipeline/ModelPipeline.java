@@ -162,7 +162,8 @@ public final class ModelPipeline {
         m.validation().gate(),
         false,
         msg,
-        null);
+        null,
+        List.of());
   }
 
   /**
@@ -354,7 +355,8 @@ public final class ModelPipeline {
         m.validation().gate(),
         moved,
         note,
-        stagedTuning());
+        stagedTuning(),
+        ctx.warnings());
   }
 
   /**
