@@ -491,6 +491,8 @@ class FaultMatrixIT {
   @MethodSource("matrix")
   void everyCaseEndsAsSpecified(Storage st, Case c) throws IOException {
     String slug = c.name().replaceAll("[^a-z0-9]+", "-");
+    // Every case starts from an empty warehouse (target/ outlives a build; the server does not).
+    ItData.deleteTree(dir.resolve("wh").resolve(slug));
     Warehouse w =
         st == Storage.S3
             ? Warehouse.s3(bucket, "wh/" + slug)
