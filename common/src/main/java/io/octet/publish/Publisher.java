@@ -200,7 +200,7 @@ public final class Publisher {
       byte[] bytes,
       String inputsHash,
       boolean promote) {
-    verify(manifestUri, prefix, bytes);
+    verify(manifestUri, bytes);
     // Checked again: uploads take time, and a newer run may have been promoted meanwhile.
     promote = promote && !newerRunIsLatest(model, runId);
     if (promote) {
@@ -296,10 +296,9 @@ public final class Publisher {
    * checksum. Called before {@code latest} moves.
    *
    * @param manifestUri the manifest
-   * @param prefix the run prefix
    * @param expected the manifest bytes that were written
    */
-  void verify(String manifestUri, String prefix, byte[] expected) {
+  void verify(String manifestUri, byte[] expected) {
     byte[] got = store.readBytes(manifestUri);
     if (!java.util.Arrays.equals(got, expected)) {
       throw QuantErrors.storage(manifestUri, "verifying (the stored manifest differs)", null);

@@ -179,7 +179,8 @@ public final class RunPipeline {
     claim.put("format", io.octet.publish.Publisher.CLAIM_FORMAT);
     claim.put("run-id", runId);
     claim.put("claimed", Instant.now().toString());
-    models.forEach(m -> claim.withArray("models").add(m.name()));
+    com.fasterxml.jackson.databind.node.ArrayNode names = claim.putArray("models");
+    models.forEach(m -> names.add(m.name()));
     String uri = Uris.join(runDir, io.octet.publish.Publisher.CLAIM);
     if (!store.createIfAbsent(uri, Json.bytes(claim))) {
       throw QuantErrors.runIdUsed(runId, Uris.redact(uri), "another run claimed it");
