@@ -9,13 +9,11 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.octet.jobs.Main;
 import io.octet.publish.RunIds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +26,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
@@ -48,7 +45,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class FaultMatrixIT {
   static final String BUCKET = "octet-matrix";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   static S3Server s3;
   static Bucket bucket;
@@ -198,289 +194,10 @@ class FaultMatrixIT {
         : dir.resolve("in").resolve(rel).toAbsolutePath().toUri().toString();
   }
 
-  /** A digits model entry; {@code extra} goes inside the entry, {@code validation} into it. */
-  static String entry(
-      Storage st, String name, String model, String calib, String val, String extra) {
-    return """
-          "%s" {
-            uri = "%s"
-            calibration { dataset = "%s" }
-            validation {
-              dataset = "%s", latency-rows = 0, node-sqnr-rows = 0
-              gate { max-accuracy-drop-points = 1 }
-            }
-            label-column = label
-            id-column = id
-            inputs = [ { name = image, column = image, dtype = float32, shape = [1, 8, 8] } ]
-            %s
-          }
-        """
-        .formatted(name, in(st, model), in(st, calib), in(st, val), extra);
-  }
-
-  static String ok(Storage st, String name) {
-    return entry(st, name, "digits.onnx", "calib", "test", "");
-  }
-
-  /**
-   * One case of the matrix.
-   *
-   * @param name the case
-   * @param entries the registry's model entries
-   * @param args arguments after {@code run --registry R --run-id ID}
-   * @param exit the exit code
-   * @param line a pattern one output line must match
-   * @param published models with a manifest under the run
-   * @param promoted models whose latest points at the run (the others have no latest)
-   * @param reuseRunId run once first with the same run id (that run must pass)
-   * @param check more assertions on the warehouse, given the run id
-   */
-  record Case(
-      String name,
-      java.util.function.Function<Storage, List<String>> entries,
-      List<String> args,
-      int exit,
-      String line,
-      Set<String> published,
-      Set<String> promoted,
-      boolean reuseRunId,
-      BiConsumer<Warehouse, String> check) {
-    @Override
-    public String toString() {
-      return name;
-    }
-  }
-
-  static Case c(
-      String name,
-      java.util.function.Function<Storage, List<String>> entries,
-      List<String> args,
-      int exit,
-      String line,
-      Set<String> published,
-      Set<String> promoted) {
-    return new Case(name, entries, args, exit, line, published, promoted, false, (w, id) -> {});
-  }
-
-  static List<Case> cases() {
-    List<Case> cs = new ArrayList<>();
-    cs.add(
-        c(
-            "clean run",
-            st -> List.of(ok(st, "ok")),
-            List.of(),
-            0,
-            "\\[octet\\] ok +publish .*\\(latest\\)",
-            Set.of("ok"),
-            Set.of("ok")));
-    cs.add(
-        new Case(
-            "reused run id",
-            st -> List.of(ok(st, "ok")),
-            List.of("--force", "--set", "quantization.method=minmax"),
-            2,
-            "^octet: Run id '[^']+' was already used",
-            Set.of("ok"),
-            Set.of("ok"),
-            true,
-            (w, id) -> {}));
-    cs.add(
-        new Case(
-            "model named twice",
-            st -> List.of(ok(st, "ok")),
-            List.of("--models", "ok,ok"),
-            0,
-            "--models names 'ok' more than once; it runs once",
-            Set.of("ok"),
-            Set.of("ok"),
-            false,
-            (w, id) ->
-                assertThat(w.json("_runs/" + id + "/summary.json").path("models")).hasSize(1)));
-    cs.add(
-        c(
-            "unknown model in --models",
-            st -> List.of(ok(st, "ok")),
-            List.of("--models", "nope"),
-            2,
-            "^octet: .*no model named 'nope'",
-            Set.of(),
-            Set.of()));
-    cs.add(
-        c(
-            "corrupt model",
-            st -> List.of(ok(st, "ok"), entry(st, "corrupt", "corrupt.onnx", "calib", "test", "")),
-            List.of(),
-            1,
-            "\\[octet\\] corrupt +FAILED +\\w+: Model 'corrupt'.*corrupt\\.onnx",
-            Set.of("ok"),
-            Set.of("ok")));
-    cs.add(
-        c(
-            "missing model file",
-            st -> List.of(ok(st, "ok"), entry(st, "missing", "nope.onnx", "calib", "test", "")),
-            List.of(),
-            1,
-            "\\[octet\\] missing +FAILED .*nope\\.onnx.*does not exist",
-            Set.of("ok"),
-            Set.of("ok")));
-    cs.add(
-        c(
-            "model uri is a directory",
-            st -> List.of(entry(st, "folder", "a-folder.onnx", "calib", "test", "")),
-            List.of(),
-            1,
-            "\\[octet\\] folder +FAILED .*a-folder\\.onnx.*is a directory, not a file",
-            Set.of(),
-            Set.of()));
-    cs.add(
-        c(
-            "missing dataset column",
-            st ->
-                List.of(
-                    entry(
-                        st,
-                        "column",
-                        "digits.onnx",
-                        "calib",
-                        "test",
-                        "inputs = [ { name = image, column = pixels, dtype = float32, shape = [1,"
-                            + " 8, 8] } ]")),
-            List.of(),
-            1,
-            "\\[octet\\] column +FAILED .*no column 'pixels'",
-            Set.of(),
-            Set.of()));
-    cs.add(
-        c(
-            "empty calibration dataset",
-            st -> List.of(entry(st, "empty", "digits.onnx", "empty", "test", "")),
-            List.of(),
-            1,
-            "\\[octet\\] empty +FAILED .*has no rows",
-            Set.of(),
-            Set.of()));
-    cs.add(
-        c(
-            "rows of the wrong shape",
-            st -> List.of(entry(st, "shape", "digits.onnx", "wrong-shape", "test", "")),
-            List.of(),
-            1,
-            "\\[octet\\] shape +FAILED .*(shape|elements)",
-            Set.of(),
-            Set.of()));
-    cs.add(
-        c(
-            "partitions beyond the row count",
-            st -> List.of(ok(st, "ok")),
-            List.of("--set", "calibration.partitions=1000"),
-            0,
-            "calibration.partitions = 1000 is more than the dataset's 179 rows; using 179",
-            Set.of("ok"),
-            Set.of("ok")));
-    cs.add(
-        c(
-            "several outputs, none named, with labels",
-            st -> List.of(entry(st, "unnamed", "two-outputs.onnx", "calib", "test", "")),
-            List.of(),
-            1,
-            "\\[octet\\] unnamed +FAILED +validate: .*has 2 outputs .*set validation.output",
-            Set.of(),
-            Set.of()));
-    cs.add(
-        c(
-            "gate on an output where FP32 scores 0",
-            st ->
-                List.of(
-                    entry(
-                        st,
-                        "features",
-                        "two-outputs.onnx",
-                        "calib",
-                        "test",
-                        "validation.output = features")),
-            List.of(),
-            1,
-            "\\[octet\\] features +FAILED +validate: .*FP32 top-1 accuracy on output 'features'"
-                + " is 0 %",
-            Set.of(),
-            Set.of()));
-    cs.add(
-        new Case(
-            "gate on the named output",
-            st ->
-                List.of(
-                    entry(
-                        st,
-                        "named",
-                        "two-outputs.onnx",
-                        "calib",
-                        "test",
-                        "validation.output = \"" + logits + "\"")),
-            List.of(),
-            0,
-            "\\[octet\\] named +publish .*\\(latest\\)",
-            Set.of("named"),
-            Set.of("named"),
-            false,
-            (w, id) -> {
-              JsonNode v = w.json("named/1/" + id + "/validation.json");
-              assertThat(v.path("output").asText()).isEqualTo(logits);
-              assertThat(v.path("output-rule").asText()).isEqualTo("validation.output");
-            }));
-    cs.add(
-        c(
-            "gate missed: published, not promoted",
-            st -> List.of(ok(st, "strict")),
-            List.of("--set", "validation.gate.min-sqnr-db=200"),
-            1,
-            "\\[octet\\] strict +publish .*not promoted: gate failed",
-            Set.of("strict"),
-            Set.of()));
-    cs.add(
-        c(
-            "bad value from --set",
-            st -> List.of(ok(st, "ok")),
-            List.of("--set", "calibration.num-bins=lots"),
-            2,
-            "^octet: Config error in '--set calibration.num-bins=lots' at key"
-                + " '[^']*calibration.num-bins'",
-            Set.of(),
-            Set.of()));
-    cs.add(
-        new Case(
-            "labels out of range",
-            st -> List.of(entry(st, "labels", "digits.onnx", "calib", "bad-labels", "")),
-            List.of(),
-            0,
-            "\\[octet\\] labels +warning +7 of 539 labels in column 'label' are no class index",
-            Set.of("labels"),
-            Set.of("labels"),
-            false,
-            (w, id) -> {
-              JsonNode m = Bucket.model(w.json("_runs/" + id + "/summary.json"), "labels");
-              assertThat(m.path("warnings").toString()).contains("7 of 539 labels");
-              assertThat(
-                      w.json("labels/1/" + id + "/validation.json")
-                          .path("labels-out-of-range")
-                          .asLong())
-                  .isEqualTo(7);
-            }));
-    cs.add(
-        c(
-            "validation data = calibration data",
-            st -> List.of(entry(st, "same", "digits.onnx", "calib", "calib", "")),
-            List.of(),
-            0,
-            "\\[octet\\] same +warning +validation.dataset is the calibration dataset",
-            Set.of("same"),
-            Set.of("same")));
-    return cs;
-  }
-
   static Stream<Arguments> matrix() {
     List<Arguments> out = new ArrayList<>();
     for (Storage st : Storage.values()) {
-      for (Case c : cases()) {
+      for (FaultCases.Case c : FaultCases.cases()) {
         out.add(Arguments.of(st, c));
       }
     }
@@ -489,7 +206,7 @@ class FaultMatrixIT {
 
   @ParameterizedTest(name = "{0}: {1}")
   @MethodSource("matrix")
-  void everyCaseEndsAsSpecified(Storage st, Case c) throws IOException {
+  void everyCaseEndsAsSpecified(Storage st, FaultCases.Case c) throws IOException {
     String slug = c.name().replaceAll("[^a-z0-9]+", "-");
     // Every case starts from an empty warehouse (target/ outlives a build; the server does not).
     ItData.deleteTree(dir.resolve("wh").resolve(slug));
@@ -612,118 +329,5 @@ class FaultMatrixIT {
             code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     System.out.print(r.all());
     return r;
-  }
-
-  /** Read access to a warehouse on either storage, independent of Octet's own code. */
-  interface Warehouse {
-    String uri();
-
-    List<String> keys();
-
-    boolean exists(String rel);
-
-    byte[] bytes(String rel);
-
-    default JsonNode json(String rel) {
-      try {
-        return JSON.readTree(bytes(rel));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    /** Every key with the SHA-256 of its bytes. */
-    default Map<String, String> snapshot() {
-      Map<String, String> out = new TreeMap<>();
-      for (String k : keys()) {
-        out.put(k, Bucket.sha256(bytes(k)));
-      }
-      return out;
-    }
-
-    /** Checks a manifest against the bytes next to it; returns the problems. */
-    default List<String> verify(String manifest) {
-      List<String> problems = new ArrayList<>();
-      JsonNode m = json(manifest);
-      String prefix = manifest.substring(0, manifest.lastIndexOf('/'));
-      if (m.path("artifacts").isEmpty()) {
-        problems.add("no artifacts listed");
-      }
-      for (JsonNode a : m.path("artifacts")) {
-        String key = prefix + "/" + a.path("name").asText();
-        if (!exists(key)) {
-          problems.add(key + " missing");
-        } else if (!Bucket.sha256(bytes(key)).equals(a.path("sha256").asText())) {
-          problems.add(key + " differs from its manifest");
-        }
-      }
-      return problems;
-    }
-
-    static Warehouse local(Path root) {
-      return new Warehouse() {
-        @Override
-        public String uri() {
-          return root.toAbsolutePath().toUri().toString();
-        }
-
-        @Override
-        public List<String> keys() {
-          if (!Files.isDirectory(root)) {
-            return List.of();
-          }
-          try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(Files::isRegularFile)
-                .map(p -> root.relativize(p).toString())
-                .filter(k -> !k.contains("/.") && !k.startsWith("."))
-                .sorted()
-                .toList();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-
-        @Override
-        public boolean exists(String rel) {
-          return Files.isRegularFile(root.resolve(rel));
-        }
-
-        @Override
-        public byte[] bytes(String rel) {
-          try {
-            return Files.readAllBytes(root.resolve(rel));
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-    }
-
-    static Warehouse s3(Bucket b, String prefix) {
-      return new Warehouse() {
-        @Override
-        public String uri() {
-          return b.uri(prefix);
-        }
-
-        @Override
-        public List<String> keys() {
-          return b.keys(prefix + "/").stream()
-              .filter(k -> !k.endsWith("/"))
-              .map(k -> k.substring(prefix.length() + 1))
-              .toList();
-        }
-
-        @Override
-        public boolean exists(String rel) {
-          return b.exists(prefix + "/" + rel);
-        }
-
-        @Override
-        public byte[] bytes(String rel) {
-          return b.bytes(prefix + "/" + rel);
-        }
-      };
-    }
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.octet.it.FaultMatrixIT.Result;
-import io.octet.it.FaultMatrixIT.Warehouse;
 import io.octet.publish.RunIds;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
