@@ -343,11 +343,33 @@ public final class ConfigLoader {
 
   private static QuantException typeError(String source, ConfigException.ValidationFailed e) {
     ConfigException.ValidationProblem first = e.problems().iterator().next();
+    String override = overrideOrigin(first.origin());
+    if (override != null) {
+      return QuantErrors.badConfig(override, first.path(), first.problem(), e);
+    }
     String where =
         first.origin() != null && first.origin().lineNumber() > 0
             ? " (line " + first.origin().lineNumber() + ")"
             : "";
     return QuantErrors.badConfig(source, first.path(), first.problem() + where, e);
+  }
+
+  /**
+   * The override a value came from ({@code --set k=v}, {@code OCTET__...}, {@code -Doctet.k=v}), or
+   * null when it came from a file.
+   */
+  static String overrideOrigin(com.typesafe.config.ConfigOrigin origin) {
+    if (origin == null) {
+      return null;
+    }
+    String d = origin.description();
+    for (String prefix : List.of("--set ", "environment variable ", "-Doctet.")) {
+      if (d.startsWith(prefix)) {
+        int line = d.lastIndexOf(": ");
+        return line > 0 && d.substring(line + 2).matches("\\d+") ? d.substring(0, line) : d;
+      }
+    }
+    return null;
   }
 
   /** Runs a record constructor, turning its validation errors into config errors at a key. */
@@ -361,7 +383,14 @@ public final class ConfigLoader {
       java.util.regex.Matcher m =
           java.util.regex.Pattern.compile("([\\w.\"-]+) has type").matcher(e.getMessage());
       String key = m.find() ? path + "." + m.group(1) : path;
-      throw QuantErrors.badConfig(source, key, e.getMessage(), e);
+      String override = overrideOrigin(e.origin());
+      String message = e.getMessage();
+      if (override != null && e.origin() != null) {
+        // Typesafe prefixes its message with the origin ("String: 1: "); the file names it now.
+        String prefix = e.origin().description() + ": ";
+        message = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+      }
+      throw QuantErrors.badConfig(override != null ? override : source, key, message, e);
     } catch (IllegalArgumentException e) {
       throw QuantErrors.badConfig(source, path, e.getMessage(), e);
     }
@@ -438,10 +467,15 @@ public final class ConfigLoader {
 
     void add(String key, String raw, String origin) {
       ConfigValue value;
+      // The value's origin is the override itself, so that a value that fails validation is
+      // reported against "--set key=value" (or the variable), not the registry file.
       try {
-        value = ConfigFactory.parseString("v = " + raw).getValue("v");
+        value =
+            ConfigFactory.parseString(
+                    "v = " + raw, ConfigParseOptions.defaults().setOriginDescription(origin))
+                .getValue("v");
       } catch (ConfigException e) {
-        value = com.typesafe.config.ConfigValueFactory.fromAnyRef(raw);
+        value = com.typesafe.config.ConfigValueFactory.fromAnyRef(raw, origin);
       }
       String first;
       try {

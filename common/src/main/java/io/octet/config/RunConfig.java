@@ -11,6 +11,7 @@ import com.typesafe.config.Config;
  * @param datasetFingerprint "content" or "listing"
  * @param scratchDir local scratch directory
  * @param executorSessions ONNX Runtime sessions an executor JVM keeps open between tasks
+ * @param gcGrace how old unpublished leftovers must be before {@code bin/octet gc} removes them
  */
 public record RunConfig(
     int parallelModels,
@@ -18,12 +19,16 @@ public record RunConfig(
     boolean failOnModelError,
     String datasetFingerprint,
     String scratchDir,
-    int executorSessions) {
+    int executorSessions,
+    java.time.Duration gcGrace) {
   /** Validates ranges. */
   public RunConfig {
     if (executorSessions < 1) {
       throw new IllegalArgumentException(
           "run.executor-sessions must be >= 1, got " + executorSessions);
+    }
+    if (gcGrace == null || gcGrace.isNegative()) {
+      throw new IllegalArgumentException("run.gc-grace must be a duration >= 0, got " + gcGrace);
     }
     if (parallelModels < 1) {
       throw new IllegalArgumentException("run.parallel-models must be >= 1, got " + parallelModels);
@@ -49,6 +54,7 @@ public record RunConfig(
         c.getString("scratch-dir").isEmpty()
             ? System.getProperty("java.io.tmpdir")
             : c.getString("scratch-dir"),
-        c.getInt("executor-sessions"));
+        c.getInt("executor-sessions"),
+        c.getDuration("gc-grace"));
   }
 }

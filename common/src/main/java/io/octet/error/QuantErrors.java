@@ -121,6 +121,26 @@ public final class QuantErrors {
         cause);
   }
 
+  /**
+   * A run id that was used before: published runs are immutable, so their prefix is never written
+   * again.
+   *
+   * @param runId the run id
+   * @param where the prefix or marker that shows the earlier use
+   * @param detail what the earlier use left there
+   * @return the exception to throw (kind BAD_CONFIG: a usage error, exit code 2)
+   */
+  public static QuantException runIdUsed(String runId, String where, String detail) {
+    return new QuantException(
+        Kind.BAD_CONFIG,
+        fmt(
+            "Run id '%s' was already used: %s (%s). A run prefix is written at most once, so a"
+                + " published run never changes under its manifest. Leave out --run-id for a fresh"
+                + " id; 'bin/octet gc' removes unpublished leftovers after their grace period.",
+            runId, detail, where),
+        null);
+  }
+
   private static String fmt(String template, Object... args) {
     return String.format(Locale.ROOT, template, args);
   }

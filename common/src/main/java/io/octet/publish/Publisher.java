@@ -30,6 +30,15 @@ public final class Publisher {
   /** Format tag of manifest.json. */
   public static final String MANIFEST_FORMAT = "octet-manifest/1";
 
+  /** Format tag of a run prefix's claim marker. */
+  public static final String CLAIM_FORMAT = "octet-claim/1";
+
+  /**
+   * The marker created (conditionally) in a run prefix before its first artifact: whoever creates
+   * it owns the prefix. Its leading underscore keeps it out of listings of artifacts.
+   */
+  public static final String CLAIM = "_claim.json";
+
   /** Format tag of the latest pointer. */
   public static final String LATEST_FORMAT = "octet-latest/1";
 
@@ -140,36 +149,58 @@ public final class Publisher {
       boolean promote) {
     String prefix = runPrefix(model, version, runId);
     String manifestUri = Uris.join(prefix, "manifest.json");
-    ObjectNode manifest = Json.object();
-    manifest.put("format", MANIFEST_FORMAT);
-    manifest.put("model", model);
-    manifest.put("version", version);
-    manifest.put("run-id", runId);
-    manifest.put("created", Instant.now().toString());
-    manifest.put("inputs-hash", inputsHash);
-    promote = promote && !newerRunIsLatest(model, runId);
-    // Whether latest was to move here when the manifest was written; the latest pointer itself
-    // is the authority (a newer run may still overtake this one before it moves).
-    manifest.put("promoted", promote);
-    ArrayNode arr = manifest.putArray("artifacts");
-    for (Artifact a : artifacts) {
-      String dest = Uris.join(prefix, a.name());
-      store.upload(a.local(), dest);
-      ObjectNode o = arr.addObject();
-      o.put("name", a.name());
-      o.put("size", fileSize(a.local()));
-      o.put("sha256", Hashing.sha256(open(a.local())));
+    claim(prefix, model, version, runId);
+    boolean published = false;
+    try {
+      ObjectNode manifest = Json.object();
+      manifest.put("format", MANIFEST_FORMAT);
+      manifest.put("model", model);
+      manifest.put("version", version);
+      manifest.put("run-id", runId);
+      manifest.put("created", Instant.now().toString());
+      manifest.put("inputs-hash", inputsHash);
+      promote = promote && !newerRunIsLatest(model, runId);
+      // Whether latest was to move here when the manifest was written; the latest pointer itself
+      // is the authority (a newer run may still overtake this one before it moves).
+      manifest.put("promoted", promote);
+      ArrayNode arr = manifest.putArray("artifacts");
+      for (Artifact a : artifacts) {
+        String dest = Uris.join(prefix, a.name());
+        store.upload(a.local(), dest);
+        ObjectNode o = arr.addObject();
+        o.put("name", a.name());
+        o.put("size", fileSize(a.local()));
+        o.put("sha256", Hashing.sha256(open(a.local())));
+      }
+      manifest.setAll(body);
+      byte[] bytes = Json.bytes(manifest);
+      if (!store.createIfAbsent(manifestUri, bytes)) {
+        throw QuantErrors.storage(
+            manifestUri,
+            "publishing (a manifest already exists for this run; run ids are unique, so another"
+                + " writer used the same one)",
+            null);
+      }
+      published = true;
+      return finish(model, version, runId, prefix, manifestUri, bytes, inputsHash, promote);
+    } catch (RuntimeException | Error e) {
+      if (!published) {
+        release(prefix, e);
+      }
+      throw e;
     }
-    manifest.setAll(body);
-    byte[] bytes = Json.bytes(manifest);
-    if (!store.createIfAbsent(manifestUri, bytes)) {
-      throw QuantErrors.storage(
-          manifestUri,
-          "publishing (a manifest already exists for this run; run ids are unique, so another"
-              + " writer used the same one)",
-          null);
-    }
-    verify(manifestUri, prefix, bytes);
+  }
+
+  private Result finish(
+      String model,
+      String version,
+      String runId,
+      String prefix,
+      String manifestUri,
+      byte[] bytes,
+      String inputsHash,
+      boolean promote) {
+    verify(manifestUri, bytes);
     // Checked again: uploads take time, and a newer run may have been promoted meanwhile.
     promote = promote && !newerRunIsLatest(model, runId);
     if (promote) {
@@ -183,6 +214,64 @@ public final class Publisher {
       LOG.info("Promoted {} to {}/{}", model, version, runId);
     }
     return new Result(prefix, manifestUri, promote);
+  }
+
+  /**
+   * Claims a run prefix before its first byte: refused when a manifest is already there (the run
+   * was published and is immutable) or when another attempt holds the claim (a second writer with
+   * the same run id, or an attempt that died before it could clean up).
+   */
+  private void claim(String prefix, String model, String version, String runId) {
+    String manifestUri = Uris.join(prefix, "manifest.json");
+    if (store.exists(manifestUri)) {
+      throw QuantErrors.runIdUsed(
+          runId, Uris.redact(manifestUri), "model '" + model + "' was published under it");
+    }
+    ObjectNode claim = Json.object();
+    claim.put("format", CLAIM_FORMAT);
+    claim.put("model", model);
+    claim.put("version", version);
+    claim.put("run-id", runId);
+    claim.put("claimed", Instant.now().toString());
+    String claimUri = Uris.join(prefix, CLAIM);
+    boolean created;
+    try {
+      created = store.createIfAbsent(claimUri, Json.bytes(claim));
+    } catch (RuntimeException | Error e) {
+      // Our own claim failed to write (a full disk): remove what of it landed. A claim another
+      // writer holds makes createIfAbsent answer false, never throw, so this deletes only ours.
+      try {
+        store.delete(claimUri);
+        if (store.list(prefix).isEmpty()) {
+          store.delete(prefix);
+        }
+      } catch (RuntimeException | Error again) {
+        e.addSuppressed(again);
+      }
+      throw e;
+    }
+    if (!created) {
+      throw QuantErrors.runIdUsed(
+          runId,
+          Uris.redact(claimUri),
+          "another attempt claimed the prefix of model '"
+              + model
+              + "' and has not published it (it is still running, or died without cleaning up)");
+    }
+  }
+
+  /**
+   * Best effort after a failed publish: removes what this attempt wrote, claim included, so that
+   * nothing half-published stays behind and the run id can be retried. A failure here (storage
+   * down) leaves the claimed prefix for {@code bin/octet gc}.
+   */
+  private void release(String prefix, Throwable cause) {
+    try {
+      store.delete(prefix);
+    } catch (RuntimeException | Error e) {
+      cause.addSuppressed(e);
+      LOG.warn("Could not remove the unpublished prefix {}: {}", Uris.redact(prefix), e.toString());
+    }
   }
 
   /**
@@ -207,15 +296,30 @@ public final class Publisher {
    * checksum. Called before {@code latest} moves.
    *
    * @param manifestUri the manifest
-   * @param prefix the run prefix
    * @param expected the manifest bytes that were written
    */
-  void verify(String manifestUri, String prefix, byte[] expected) {
+  void verify(String manifestUri, byte[] expected) {
     byte[] got = store.readBytes(manifestUri);
     if (!java.util.Arrays.equals(got, expected)) {
       throw QuantErrors.storage(manifestUri, "verifying (the stored manifest differs)", null);
     }
-    JsonNode m = Json.parse(got, manifestUri);
+    List<String> problems = verifyPublished(manifestUri);
+    if (!problems.isEmpty()) {
+      throw QuantErrors.storage(
+          manifestUri, "verifying artifacts: " + String.join(", ", problems), null);
+    }
+  }
+
+  /**
+   * Checks a published run against its manifest: every artifact it lists is there with the recorded
+   * size and SHA-256.
+   *
+   * @param manifestUri the manifest
+   * @return the problems found, empty when the bytes match the manifest
+   */
+  public List<String> verifyPublished(String manifestUri) {
+    String prefix = Uris.parent(manifestUri);
+    JsonNode m = Json.parse(store.readBytes(manifestUri), manifestUri);
     List<String> problems = new ArrayList<>();
     for (JsonNode a : m.path("artifacts")) {
       String uri = Uris.join(prefix, a.path("name").asText());
@@ -231,10 +335,7 @@ public final class Publisher {
         problems.add(a.path("name").asText() + " has the wrong checksum");
       }
     }
-    if (!problems.isEmpty()) {
-      throw QuantErrors.storage(
-          manifestUri, "verifying artifacts: " + String.join(", ", problems), null);
-    }
+    return problems;
   }
 
   private static long fileSize(Path p) {

@@ -23,6 +23,7 @@ public final class MetricsAccumulator implements Serializable {
   private long top1Agree;
   private long topKAgree;
   private long labeled;
+  private long labelsOutOfRange;
   private long fp32Correct;
   private long int8Correct;
   private long nonFinite;
@@ -91,6 +92,9 @@ public final class MetricsAccumulator implements Serializable {
     if (rankOf(int8, ref) < topK) {
       topKAgree++;
     }
+    if (label >= fp32.length) {
+      labelsOutOfRange++;
+    }
     if (label >= 0) {
       labeled++;
       if (ref == label) {
@@ -123,6 +127,17 @@ public final class MetricsAccumulator implements Serializable {
     fp32Correct += o.fp32Correct;
     int8Correct += o.int8Correct;
     nonFinite += o.nonFinite;
+    labelsOutOfRange += o.labelsOutOfRange;
+  }
+
+  /**
+   * Labelled rows whose label is no index of the output row (a label of 99 for 10 classes): the
+   * labels or the compared output are wrong.
+   *
+   * @return how many
+   */
+  public long labelsOutOfRange() {
+    return labelsOutOfRange;
   }
 
   /**

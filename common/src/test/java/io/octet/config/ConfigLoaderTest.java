@@ -135,6 +135,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aBadValueFromAnOverrideNamesTheOverrideNotTheRegistry() {
+    assertThatThrownBy(
+            () -> load(GOOD, List.of("calibration.num-bins=lots"), Map.of(), new Properties()))
+        .isInstanceOf(QuantException.class)
+        .hasMessageContaining("Config error in '--set calibration.num-bins=lots'")
+        .hasMessageContaining("num-bins")
+        .hasMessageNotContaining("registry.conf")
+        .hasMessageNotContaining("String: 1");
+    assertThatThrownBy(
+            () ->
+                load(
+                    GOOD,
+                    List.of(),
+                    Map.of("OCTET__RUN__PARALLEL_MODELS", "many"),
+                    new Properties()))
+        .hasMessageContaining("environment variable OCTET__RUN__PARALLEL_MODELS")
+        .hasMessageContaining("parallel-models")
+        .hasMessageNotContaining("registry.conf");
+    Properties p = new Properties();
+    p.setProperty("octet.run.gc-grace", "soon");
+    assertThatThrownBy(() -> load(GOOD, List.of(), Map.of(), p))
+        .hasMessageContaining("-Doctet.run.gc-grace")
+        .hasMessageNotContaining("registry.conf");
+  }
+
+  @Test
   void missingRequiredFieldsAndUnsafeNamesAreRefused() {
     assertThatThrownBy(() -> load(GOOD.replace("uri = \"s3a://bucket/bert.onnx\"", "")))
         .hasMessageContaining("models.bert.uri")

@@ -135,7 +135,7 @@ class FaultsIT {
 
   @Test
   @Order(2)
-  void s3ServerStoppedDuringPublishLeavesLatestAloneAndARerunConverges() throws Exception {
+  void s3ServerStoppedDuringPublishLeavesLatestAloneAndANewRunConverges() throws Exception {
     String faulty = OctetRuns.runId();
     String prefix = Bucket.runPrefix(WAREHOUSE, DIGITS, faulty);
     Path prefixDir = s3.dataDir().resolve(BUCKET).resolve(prefix);
@@ -179,22 +179,37 @@ class FaultsIT {
     assertThat(latest.path("run-id").asText()).as("latest after the stop").isEqualTo(cleanRun);
     assertThat(bucket.verifyManifest(WAREHOUSE + "/" + latest.path("manifest").asText())).isEmpty();
 
-    // The same run again (as a scheduler's retry does): it completes the prefix.
-    SubmitResult rerun =
+    // The same run id again is refused before it touches anything (issue 17: a run prefix is
+    // written at most once); a new run converges to the clean run's artifacts.
+    List<String> before = bucket.keys(WAREHOUSE + "/");
+    SubmitResult reused =
         octet.run(
             registry(WAREHOUSE),
             faulty,
             List.of("--models", DIGITS, "--force"),
             Duration.ofMinutes(5));
+    assertThat(reused.exitCode()).as(reused.describe()).isEqualTo(2);
+    assertThat(reused.linesStartingWith("octet: "))
+        .anySatisfy(line -> assertThat(line).contains("Run id '" + faulty + "' was already used"));
+    assertThat(bucket.keys(WAREHOUSE + "/")).as("keys after the refused rerun").isEqualTo(before);
+
+    String rerunId = OctetRuns.runId();
+    String rerunPrefix = Bucket.runPrefix(WAREHOUSE, DIGITS, rerunId);
+    SubmitResult rerun =
+        octet.run(
+            registry(WAREHOUSE),
+            rerunId,
+            List.of("--models", DIGITS, "--force"),
+            Duration.ofMinutes(5));
     assertThat(rerun.exitCode()).as(rerun.describe()).isZero();
     assertThat(bucket.latest(WAREHOUSE, DIGITS).orElseThrow().path("run-id").asText())
-        .isEqualTo(faulty);
-    assertThat(bucket.verifyManifest(prefix + "/manifest.json")).isEmpty();
-    assertThat(bucket.bytes(prefix + "/calibration.json"))
+        .isEqualTo(rerunId);
+    assertThat(bucket.verifyManifest(rerunPrefix + "/manifest.json")).isEmpty();
+    assertThat(bucket.bytes(rerunPrefix + "/calibration.json"))
         .as("calibration.json of the rerun and of the clean run")
         .isEqualTo(bucket.bytes(artifact(WAREHOUSE, DIGITS, cleanRun, "calibration.json")));
     // model.int8.onnx records its run id in metadata_props (octet.run-id); all else must match.
-    assertThat(withoutRunId(bucket.bytes(prefix + "/model.int8.onnx")))
+    assertThat(withoutRunId(bucket.bytes(rerunPrefix + "/model.int8.onnx")))
         .as("model.int8.onnx of the rerun and of the clean run, run id aside")
         .isEqualTo(
             withoutRunId(bucket.bytes(artifact(WAREHOUSE, DIGITS, cleanRun, "model.int8.onnx"))));

@@ -48,6 +48,8 @@ public final class S3Server implements AutoCloseable {
   private final int port;
   private Process process;
   private S3Client client;
+  private String smallDiskBucket;
+  private long smallDiskBytes;
 
   private S3Server(Path runDir, int port) {
     this.runDir = runDir;
@@ -60,6 +62,23 @@ public final class S3Server implements AutoCloseable {
   /** Creates a server on a free port with an empty store, without starting it. */
   public static S3Server create() {
     return new S3Server(ItPaths.newRunDir("it-s3", "s3proxy"), ItProcesses.freePort());
+  }
+
+  /**
+   * Puts one bucket on a disk of its own that holds only {@code bytes}: the server runs in a
+   * private mount namespace ({@code unshare -rm}, unprivileged user namespaces) where a tmpfs of
+   * that size is mounted on the bucket's directory, so writes past it fail with ENOSPC, as on a
+   * full disk. The mount lives and dies with the server process; nothing outside sees it. Call
+   * before {@link #start()}; the bucket then exists (its directory is the mount point).
+   *
+   * @param bucket the bucket
+   * @param bytes the disk's size
+   * @return this server
+   */
+  public synchronized S3Server smallDisk(String bucket, long bytes) {
+    this.smallDiskBucket = bucket;
+    this.smallDiskBytes = bytes;
+    return this;
   }
 
   /**
@@ -78,7 +97,22 @@ public final class S3Server implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot prepare S3Proxy in " + runDir, e);
     }
-    List<String> command =
+    List<String> command = new java.util.ArrayList<>();
+    if (smallDiskBucket != null) {
+      Path mount = dataDir.resolve(smallDiskBucket);
+      command.addAll(
+          List.of(
+              "unshare",
+              "-rm",
+              "sh",
+              "-c",
+              "mkdir -p \"$1\" && mount -t tmpfs -o size=\"$2\" tmpfs \"$1\" && shift 2"
+                  + " && exec \"$@\"",
+              "s3proxy-small-disk",
+              mount.toString(),
+              Long.toString(smallDiskBytes)));
+    }
+    command.addAll(
         List.of(
             javaBinary(),
             "-Xmx512m",
@@ -87,7 +121,7 @@ public final class S3Server implements AutoCloseable {
             "-jar",
             ItPaths.s3ProxyJar().toString(),
             "--properties",
-            propertiesFile.toString());
+            propertiesFile.toString()));
     process = ItProcesses.start(command, Map.of("LOG_LEVEL", "info"), runDir, logFile);
     try {
       ItProcesses.awaitHttp(endpoint(), START_TIMEOUT, process, logFile);

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one entry point: {@code bin/octet <command>} and {@code spark-submit --class
@@ -32,28 +33,32 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class Main {
   static final Map<String, Set<String>> VALUED =
-      Map.of(
-          "run", Set.of("registry", "models", "run-id"),
-          "demo", Set.of("dir", "warehouse", "models"),
-          "calibrate", Set.of("registry", "model", "run-id"),
-          "quantize", Set.of("registry", "model", "run-id"),
-          "validate", Set.of("registry", "model", "run-id"),
-          "publish", Set.of("registry", "model", "run-id"),
-          "quantize-one",
-              Set.of("model", "calibration", "validation", "out", "method", "mode", "warehouse"),
-          "prepare-demo", Set.of("dir", "warehouse"),
-          "check-int8", Set.of("model", "target"),
-          "help", Set.of());
+      Map.ofEntries(
+          Map.entry("run", Set.of("registry", "models", "run-id")),
+          Map.entry("demo", Set.of("dir", "warehouse", "models")),
+          Map.entry("calibrate", Set.of("registry", "model", "run-id")),
+          Map.entry("quantize", Set.of("registry", "model", "run-id")),
+          Map.entry("validate", Set.of("registry", "model", "run-id")),
+          Map.entry("publish", Set.of("registry", "model", "run-id")),
+          Map.entry(
+              "quantize-one",
+              Set.of("model", "calibration", "validation", "out", "method", "mode", "warehouse")),
+          Map.entry("prepare-demo", Set.of("dir", "warehouse")),
+          Map.entry("gc", Set.of("registry")),
+          Map.entry("check-int8", Set.of("model", "target")),
+          Map.entry("help", Set.of()));
   static final Map<String, Set<String>> FLAGS =
-      Map.of(
-          "run", Set.of("force"),
-          "demo", Set.of("force"),
-          "quantize-one", Set.of("skip-validation"),
-          "check-int8", Set.of("json"),
-          "calibrate", Set.of("force"),
-          "quantize", Set.of("force"),
-          "validate", Set.of("force"),
-          "publish", Set.of("force"));
+      Map.ofEntries(
+          Map.entry("run", Set.of("force", "verbose")),
+          Map.entry("demo", Set.of("force", "verbose")),
+          Map.entry("quantize-one", Set.of("skip-validation", "verbose")),
+          Map.entry("calibrate", Set.of("force", "verbose")),
+          Map.entry("quantize", Set.of("force", "verbose")),
+          Map.entry("validate", Set.of("force", "verbose")),
+          Map.entry("publish", Set.of("force", "verbose")),
+          Map.entry("gc", Set.of("dry-run", "verbose")),
+          Map.entry("check-int8", Set.of("json", "verbose")),
+          Map.entry("prepare-demo", Set.of("verbose")));
 
   private Main() {}
 
@@ -84,21 +89,41 @@ public final class Main {
       err.println(Usage.TEXT);
       return 2;
     }
+    boolean verbose = args.switches().contains("verbose");
+    if (verbose) {
+      // Read by conf/log4j2.properties when logging starts (nothing has logged yet). Not named
+      // octet.*: those system properties are config overrides (-Doctet.<key>=value).
+      System.setProperty("octetlog.console-level", "info");
+      System.setProperty("octetlog.console-traces", "true");
+      System.setProperty("octetlog.spark-level", "warn");
+    }
     try {
       return dispatch(args, out);
     } catch (Args.UsageException e) {
       err.println("octet: " + e.getMessage());
       return 2;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       QuantException q = Failures.userFacing(e);
       if (q != null) {
-        err.println("octet: " + q.getMessage());
+        err.println("octet: " + Failures.oneLine(q.getMessage()));
+        LoggerFactory.getLogger(Main.class).info("Failed", e);
         return q.kind() == QuantException.Kind.BAD_CONFIG ? 2 : 1;
       }
       err.println("octet: internal error: " + Failures.describe(e));
-      e.printStackTrace(err);
+      LoggerFactory.getLogger(Main.class).info("Internal error", e);
+      if (verbose) {
+        e.printStackTrace(err);
+      } else {
+        err.println("octet: the stack trace is in " + logFile() + " (or rerun with --verbose)");
+      }
       return 3;
     }
+  }
+
+  /** Where bin/octet's log goes (conf/log4j2.properties). */
+  static String logFile() {
+    return System.getProperty(
+        "octetlog.file", Path.of(System.getProperty("java.io.tmpdir"), "octet.log").toString());
   }
 
   private static int dispatch(Args a, PrintStream out) {
@@ -139,6 +164,9 @@ public final class Main {
       }
       case "check-int8" -> {
         return CheckInt8.run(a, out);
+      }
+      case "gc" -> {
+        return Gc.run(a, loadRegistry(a.require("registry"), a.sets()), out);
       }
       default -> throw new Args.UsageException("Unknown command " + a.command());
     }

@@ -30,7 +30,14 @@ final class Usage {
                       portable: every CPU), 1 when some can (or one could not be checked), 2
                       when the model cannot be read.
         prepare-demo  [--dir octet-demo]   Only prepare the demo data and registry.
+        gc            --registry FILE|URI [--dry-run] [--set run.gc-grace=24h]
+                      Remove what dead runs left in the warehouse (_staging/<run-id>/, run
+                      prefixes without a manifest, run claims without a summary) once unchanged
+                      for run.gc-grace. Published and finished runs are never touched.
         help
+
+      --verbose (every command) prints stack traces and Octet's INFO log on the console; by
+      default the console shows one line per failure and the log file has the traces.
 
       --set key=value overrides any config key (see reference.conf), e.g.
         --set calibration.partitions=8 --set warehouse=s3a://bucket/zoo

@@ -72,7 +72,9 @@ public final class CalibrateSparkAction {
     RowDecoder decoder =
         RowDecoder.create(
             model.name(), cc.dataset(), ds.schema(), ctx.bindings(), null, model.idColumn());
-    JavaRDD<InternalRow> rows = Datasets.internalRows(ds, cc.partitions());
+    JavaRDD<InternalRow> rows =
+        Datasets.internalRows(
+            ds, Datasets.partitions(ds, cc.partitions(), "calibration.partitions", ctx::warn));
     CalibrationTask task =
         new CalibrationTask(
             ctx.store(),

@@ -63,6 +63,45 @@ public final class Datasets {
     return ds.repartition(n).queryExecution().toRdd().toJavaRDD();
   }
 
+  /**
+   * The partitions a stage uses: {@code requested} (0 = the session's default parallelism), capped
+   * at the dataset's row count, since a partition without rows is only an empty task (100,000
+   * partitions over 179 rows would start 100,000 tasks). The rows are counted only when more
+   * partitions are asked for than the session's default parallelism, so the usual case costs no
+   * extra pass.
+   *
+   * @param ds the dataset (after max-rows)
+   * @param requested the configured partitions
+   * @param key the config key, for the warning
+   * @param warn where the warning goes when the cap applies
+   * @return the partitions to use, at least 1
+   */
+  public static int partitions(
+      Dataset<Row> ds, int requested, String key, java.util.function.Consumer<String> warn) {
+    int slots = ds.sparkSession().sparkContext().defaultParallelism();
+    if (requested <= 0) {
+      return slots;
+    }
+    if (requested <= slots) {
+      return requested;
+    }
+    long rows = ds.count();
+    if (requested <= rows) {
+      return requested;
+    }
+    int capped = (int) Math.max(1, rows);
+    warn.accept(
+        key
+            + " = "
+            + requested
+            + " is more than the dataset's "
+            + rows
+            + " rows; using "
+            + capped
+            + " partitions (partitions are capped at the row count)");
+    return capped;
+  }
+
   private static String firstLine(Throwable e) {
     String m = String.valueOf(e.getMessage());
     int nl = m.indexOf('\n');

@@ -50,4 +50,16 @@ public final class Failures {
     int nl = m.indexOf('\n');
     return root.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
   }
+
+  /**
+   * The first line of a message: the console shows one line per failure.
+   *
+   * @param message the message
+   * @return its first line
+   */
+  public static String oneLine(String message) {
+    String m = String.valueOf(message);
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
 }

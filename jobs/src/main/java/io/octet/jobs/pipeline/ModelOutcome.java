@@ -23,6 +23,7 @@ import java.util.Map;
  * @param latestMoved whether {@code latest} now points at this run
  * @param note a human-readable note (why skipped, etc.)
  * @param tuning the tuning record (tuning.json), or null when tuning did not run
+ * @param warnings what looked wrong but did not fail the model (suspicious data, capped settings)
  */
 public record ModelOutcome(
     String name,
@@ -39,7 +40,8 @@ public record ModelOutcome(
     io.octet.validate.Gate gate,
     boolean latestMoved,
     String note,
-    JsonNode tuning) {
+    JsonNode tuning,
+    java.util.List<String> warnings) {
 
   /** Status of a model that passed its gate and was promoted. */
   public static final String PASSED = "passed";
@@ -57,6 +59,7 @@ public record ModelOutcome(
   public ModelOutcome {
     stages = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stages));
     artifacts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(artifacts));
+    warnings = warnings == null ? java.util.List.of() : java.util.List.copyOf(warnings);
   }
 
   /**

@@ -89,31 +89,81 @@ public final class ModelPipeline {
           artifacts,
           passed,
           passed ? "" : String.join("; ", v.verdict().failures()));
-    } catch (Exception e) { // Spark also throws checked SparkExceptions undeclared
-      QuantException qe = Failures.userFacing(e);
-      String kind = qe != null ? qe.kind().name() : "INTERNAL";
-      String msg = named(m.name(), qe != null ? qe.getMessage() : Failures.describe(e));
-      progress.line(m.name(), "FAILED", "%s: %s", currentStage, msg);
-      org.slf4j.LoggerFactory.getLogger(ModelPipeline.class)
-          .warn("Model {} failed in {}", m.name(), currentStage, e);
-      return outcome(
-          ModelOutcome.FAILED,
-          new ModelOutcome.Error(kind, currentStage, msg),
-          null,
-          Map.of(),
-          false,
-          msg);
+    } catch (Exception | Error e) {
+      // Spark also throws checked SparkExceptions undeclared, and Hadoop reports a full disk as
+      // FSError, an Error: whatever it is, it is this model's failure, not the run's.
+      return failed(e);
     } finally {
       // Best effort: a failed cleanup (storage unreachable) must not replace the model's outcome
       // with a crash of the whole run; staging is never read by anyone but this run.
       String staging = Uris.join(ctx.warehouse(), "_staging", ctx.runId(), m.name());
       try {
         ctx.store().delete(staging);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         org.slf4j.LoggerFactory.getLogger(ModelPipeline.class)
             .warn("Could not clean up {}: {}", Uris.redact(staging), e.getMessage());
       }
     }
+  }
+
+  /**
+   * Turns a failure into the model's outcome: one line on the console, the stack trace in the log.
+   *
+   * @param e the failure
+   * @return the failed outcome
+   */
+  ModelOutcome failed(Throwable e) {
+    var m = ctx.model();
+    QuantException qe = Failures.userFacing(e);
+    String kind = qe != null ? qe.kind().name() : "INTERNAL";
+    String msg = named(m.name(), qe != null ? qe.getMessage() : Failures.describe(e));
+    progress.line(m.name(), "FAILED", "%s: %s", currentStage, Failures.oneLine(msg));
+    // At INFO: the log file gets the trace, the console (WARN and up, or --verbose) does not.
+    org.slf4j.LoggerFactory.getLogger(ModelPipeline.class)
+        .info("Model {} failed in {}", m.name(), currentStage, e);
+    return outcome(
+        ModelOutcome.FAILED,
+        new ModelOutcome.Error(kind, currentStage, msg),
+        null,
+        Map.of(),
+        false,
+        msg);
+  }
+
+  /**
+   * The outcome of a model whose pipeline could not even start or died outside its own handling
+   * (its stage context could not be made, or the JVM ran out of memory): a failed model, never a
+   * crash of the run.
+   *
+   * @param m the model
+   * @param e the failure
+   * @param progress where the one-line reason goes
+   * @return the failed outcome
+   */
+  public static ModelOutcome crashed(
+      io.octet.config.ModelConfig m, Throwable e, Progress progress) {
+    QuantException qe = Failures.userFacing(e);
+    String kind = qe != null ? qe.kind().name() : "INTERNAL";
+    String msg = named(m.name(), qe != null ? qe.getMessage() : Failures.describe(e));
+    progress.line(m.name(), "FAILED", "%s: %s", "load", Failures.oneLine(msg));
+    org.slf4j.LoggerFactory.getLogger(ModelPipeline.class).info("Model {} failed", m.name(), e);
+    return new ModelOutcome(
+        m.name(),
+        m.version(),
+        ModelOutcome.FAILED,
+        m.quantization().mode().configName(),
+        m.quantization().mode() == QuantMode.STATIC ? m.quantization().method().configName() : null,
+        new ModelOutcome.Error(kind, "load", msg),
+        Map.of(),
+        null,
+        -1,
+        Map.of(),
+        Redaction.config(ConfigHash.tree(m)),
+        m.validation().gate(),
+        false,
+        msg,
+        null,
+        List.of());
   }
 
   /**
@@ -318,7 +368,8 @@ public final class ModelPipeline {
         m.validation().gate(),
         moved,
         note,
-        stagedTuning());
+        stagedTuning(),
+        ctx.warnings());
   }
 
   /**
@@ -347,6 +398,9 @@ public final class ModelPipeline {
       return f.get();
     } finally {
       stages.put(name, new ModelOutcome.Stage((System.nanoTime() - t0) / 1e9, rows));
+      for (String w : ctx.newWarnings()) {
+        progress.line(ctx.model().name(), "warning", "%s", w);
+      }
     }
   }
 

@@ -66,7 +66,8 @@ public final class Reports {
             m.validation().gate(),
             passed,
             "",
-            tuning(ctx));
+            tuning(ctx),
+            ctx.warnings());
     ObjectNode summary =
         SummaryJson.summary(
             ctx.runId(),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.octet.calib.CalibrationTable;
 import io.octet.config.ModelConfig;
 import io.octet.config.RegistryConfig;
+import io.octet.error.QuantErrors;
 import io.octet.jobs.spark.HadoopObjectStore;
 import io.octet.storage.Uris;
 import io.octet.util.Json;
@@ -18,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A run over the registry: every selected model through its stages, {@code run.parallel-models} at
@@ -25,6 +28,8 @@ import org.apache.spark.sql.SparkSession;
  * and report under {@code <warehouse>/_runs/<run-id>/}.
  */
 public final class RunPipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(RunPipeline.class);
+
   private final SparkSession spark;
   private final RegistryConfig registry;
   private final HadoopObjectStore store;
@@ -77,10 +82,13 @@ public final class RunPipeline {
   public Result run(String runId, List<String> selected, boolean force) {
     Instant started = Instant.now();
     List<ModelConfig> models = select(selected);
+    String warehouse = Uris.normalize(registry.warehouse());
+    String runDir = Uris.join(warehouse, "_runs", runId);
+    claim(runDir, runId, models);
     Progress progress = new Progress(out);
     out.printf(
         "[octet] run %s: %d model(s), warehouse %s%n",
-        runId, models.size(), Uris.redact(Uris.normalize(registry.warehouse())));
+        runId, models.size(), Uris.redact(warehouse));
     ExecutorService pool =
         Executors.newFixedThreadPool(Math.min(models.size(), registry.run().parallelModels()));
     List<Future<ModelOutcome>> futures = new ArrayList<>();
@@ -88,29 +96,62 @@ public final class RunPipeline {
       futures.add(
           pool.submit(
               () -> {
-                StageContext ctx = new StageContext(spark, registry, m, runId, store);
-                return new ModelPipeline(ctx, progress).run(force || registry.run().force());
+                try {
+                  StageContext ctx = new StageContext(spark, registry, m, runId, store);
+                  return new ModelPipeline(ctx, progress).run(force || registry.run().force());
+                } catch (RuntimeException | Error e) {
+                  return ModelPipeline.crashed(m, e, progress);
+                }
               }));
     }
     List<ModelOutcome> outcomes = new ArrayList<>();
     try {
-      for (Future<ModelOutcome> f : futures) {
-        outcomes.add(f.get());
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          outcomes.add(futures.get(i).get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          outcomes.add(ModelPipeline.crashed(models.get(i), e.getCause(), progress));
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Run interrupted", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("A model pipeline crashed: " + e.getCause(), e.getCause());
     } finally {
       pool.shutdownNow();
     }
-    String warehouse = Uris.normalize(registry.warehouse());
     ObjectNode summary =
         SummaryJson.summary(runId, started, Instant.now(), registry.source(), warehouse, outcomes);
-    String runDir = Uris.join(warehouse, "_runs", runId);
     String summaryUri = Uris.join(runDir, "summary.json");
     store.writeBytes(summaryUri, Json.bytes(summary));
+    String reportUri = Uris.join(runDir, "report.html");
+    try {
+      writeReport(runId, warehouse, summary, outcomes, reportUri);
+    } catch (RuntimeException | Error e) {
+      // The summary is written; a report that cannot be rendered or stored must not hide it.
+      LOG.info("Run report failed", e);
+      out.printf("[octet] run report not written: %s%n", Failures.oneLine(Failures.describe(e)));
+      reportUri = null;
+    }
+    try {
+      store.delete(Uris.join(warehouse, "_staging", runId));
+    } catch (RuntimeException | Error e) {
+      // Everything is published and summarized; a leftover staging prefix is harmless.
+      LOG.warn("Could not clean up the run's staging prefix: {}", e.toString());
+    }
+    SummaryTable.print(out, outcomes);
+    out.printf("[octet] summary: %s%n", Uris.redact(summaryUri));
+    if (reportUri != null) {
+      out.printf("[octet] report:  %s%n", Uris.redact(reportUri));
+    }
+    return new Result(runId, outcomes, summaryUri, reportUri);
+  }
+
+  private void writeReport(
+      String runId,
+      String warehouse,
+      ObjectNode summary,
+      List<ModelOutcome> outcomes,
+      String reportUri) {
     Map<String, CalibrationTable> tables = new LinkedHashMap<>();
     for (ModelOutcome o : outcomes) {
       String cal = o.artifacts().get("calibration");
@@ -121,38 +162,51 @@ public final class RunPipeline {
     }
     Path local = Path.of(registry.run().scratchDir(), "octet-" + runId, "report.html");
     Reports.writeRunReport(summary, tables, local);
-    String reportUri = Uris.join(runDir, "report.html");
     store.upload(local, reportUri);
-    try {
-      store.delete(Uris.join(warehouse, "_staging", runId));
-    } catch (RuntimeException e) {
-      // Everything is published and summarized; a leftover staging prefix is harmless.
-      org.slf4j.LoggerFactory.getLogger(RunPipeline.class)
-          .warn("Could not clean up the run's staging prefix: {}", e.getMessage());
+  }
+
+  /**
+   * Claims the run id before anything is written: {@code _runs/<run-id>/_claim.json}, created only
+   * if absent (conditionally on S3). A run id that ran before (its claim or its summary is there)
+   * fails here, so a published run is never touched again.
+   */
+  private void claim(String runDir, String runId, List<ModelConfig> models) {
+    String summary = Uris.join(runDir, "summary.json");
+    if (store.exists(summary)) {
+      throw QuantErrors.runIdUsed(runId, Uris.redact(summary), "a run finished under it");
     }
-    SummaryTable.print(out, outcomes);
-    out.printf(
-        "[octet] summary: %s%n[octet] report:  %s%n",
-        Uris.redact(summaryUri), Uris.redact(reportUri));
-    return new Result(runId, outcomes, summaryUri, reportUri);
+    ObjectNode claim = Json.object();
+    claim.put("format", io.octet.publish.Publisher.CLAIM_FORMAT);
+    claim.put("run-id", runId);
+    claim.put("claimed", Instant.now().toString());
+    com.fasterxml.jackson.databind.node.ArrayNode names = claim.putArray("models");
+    models.forEach(m -> names.add(m.name()));
+    String uri = Uris.join(runDir, io.octet.publish.Publisher.CLAIM);
+    if (!store.createIfAbsent(uri, Json.bytes(claim))) {
+      throw QuantErrors.runIdUsed(runId, Uris.redact(uri), "another run claimed it");
+    }
   }
 
   private List<ModelConfig> select(List<String> names) {
     if (names.isEmpty()) {
       return new ArrayList<>(registry.models().values());
     }
-    List<ModelConfig> out = new ArrayList<>();
+    Map<String, ModelConfig> out = new LinkedHashMap<>();
     for (String n : names) {
       ModelConfig m = registry.models().get(n);
       if (m == null) {
-        throw io.octet.error.QuantErrors.badConfig(
+        throw QuantErrors.badConfig(
             registry.source(),
             "--models",
             "no model named '" + n + "' (registry has " + registry.models().keySet() + ")",
             null);
       }
-      out.add(m);
+      if (out.putIfAbsent(n, m) != null) {
+        // Two copies of one model in one run would race on its staging and run prefix.
+        this.out.printf("[octet] warning: --models names '%s' more than once; it runs once%n", n);
+        LOG.warn("--models names '{}' more than once; it runs once", n);
+      }
     }
-    return out;
+    return new ArrayList<>(out.values());
   }
 }

@@ -39,6 +39,8 @@ public final class StageContext {
   private String fp32Sha;
   private List<String> fp32DataFiles;
   private List<InputBinding> bindings;
+  private final List<String> warnings = new ArrayList<>();
+  private int warningsShown;
 
   /**
    * Creates a context.
@@ -68,6 +70,38 @@ public final class StageContext {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Records a warning about this model's run (shown on the console as one line, logged, and kept
+   * for the run summary).
+   *
+   * @param message what looks wrong and what to do about it
+   */
+  public synchronized void warn(String message) {
+    warnings.add(message);
+    org.slf4j.LoggerFactory.getLogger(StageContext.class)
+        .info("Model {}: {}", model.name(), message);
+  }
+
+  /**
+   * Returns every warning so far.
+   *
+   * @return the warnings, oldest first
+   */
+  public synchronized List<String> warnings() {
+    return List.copyOf(warnings);
+  }
+
+  /**
+   * Returns the warnings not returned by an earlier call, for the console.
+   *
+   * @return the new warnings
+   */
+  public synchronized List<String> newWarnings() {
+    List<String> out = List.copyOf(warnings.subList(warningsShown, warnings.size()));
+    warningsShown = warnings.size();
+    return out;
   }
 
   public SparkSession spark() {

@@ -81,6 +81,9 @@ public final class SummaryJson {
       e.put("stage", m.error().stage());
       e.put("message", m.error().message());
     }
+    if (!m.warnings().isEmpty()) {
+      m.warnings().forEach(o.putArray("warnings")::add);
+    }
     if (m.note() != null && !m.note().isEmpty()) {
       o.put("note", m.note());
     }

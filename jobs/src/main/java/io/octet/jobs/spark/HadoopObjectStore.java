@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -148,6 +149,8 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
       out.write(data);
     } catch (IOException e) {
       throw failure(uri, "writing", e);
+    } catch (FSError e) {
+      throw failure(uri, "writing", e);
     }
   }
 
@@ -158,7 +161,7 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
       if (fs.exists(p(uri))) {
         return false;
       }
-      var builder = fs.createFile(p(uri)).overwrite(false);
+      var builder = fs.createFile(p(uri)).overwrite(false).recursive();
       if ("s3a".equals(fs.getScheme())) {
         // S3A sends If-None-Match: * (HADOOP-19256); `must` makes a connector that does not know
         // the option fail instead of silently overwriting. Other schemes would refuse the
@@ -175,7 +178,22 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
         return false; // another writer created it between the check and our write
       }
       throw failure(uri, "creating", e);
+    } catch (FSError e) {
+      throw failure(uri, "creating", e);
     }
+  }
+
+  /**
+   * Hadoop's local file system reports a failed write (a full disk, an IO error) as {@link
+   * FSError}, an {@link Error} that no {@code catch (Exception)} sees: it becomes the same
+   * user-facing storage error as an IOException, naming the file.
+   */
+  QuantException failure(String uri, String action, FSError e) {
+    IOException io =
+        e.getCause() instanceof IOException c ? c : new IOException(String.valueOf(e.getMessage()));
+    QuantException q = failure(uri, action, io);
+    q.addSuppressed(e);
+    return q;
   }
 
   /**
@@ -215,6 +233,12 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
         return new QuantException(
             QuantException.Kind.STORAGE,
             what + "bucket '" + bucket + "' does not exist. Check the bucket name in the URI.",
+            e);
+      }
+      if (isDirectory(uri)) {
+        return new QuantException(
+            QuantException.Kind.STORAGE,
+            what + "it is a directory, not a file. Point the URI at the file itself.",
             e);
       }
       return new QuantException(QuantException.Kind.STORAGE, what + "it does not exist.", e);
@@ -280,6 +304,17 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
     }
   }
 
+  /**
+   * Whether a URI names a directory (a prefix on object stores); false when that cannot be told.
+   */
+  private boolean isDirectory(String uri) {
+    try {
+      return fs(uri).getFileStatus(p(uri)).isDirectory();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** S3A reports a missing bucket as UnknownStoreException (matched by name: S3A is optional). */
   private static boolean isUnknownBucket(IOException e) {
     return e.getClass().getName().endsWith(".UnknownStoreException");
@@ -297,6 +332,8 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
       fs(uri).copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), p(uri));
     } catch (IOException e) {
       throw failure(uri, "uploading", e);
+    } catch (FSError e) {
+      throw failure(uri, "uploading", e);
     }
   }
 
@@ -311,6 +348,8 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
       }
       Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
+      throw failure(uri, "downloading", e);
+    } catch (FSError e) {
       throw failure(uri, "downloading", e);
     }
   }
@@ -332,6 +371,40 @@ public final class HadoopObjectStore implements ObjectStore, Serializable {
         }
       }
       Collections.sort(out);
+      return out;
+    } catch (IOException e) {
+      throw failure(prefix, "listing", e);
+    }
+  }
+
+  /**
+   * A file and when it last changed.
+   *
+   * @param uri the file
+   * @param modified milliseconds since the epoch
+   */
+  public record Entry(String uri, long modified) {}
+
+  /**
+   * Lists every file under a prefix (recursively), markers whose names start with '_' or '.'
+   * included, with modification times: what {@code bin/octet gc} needs to age leftovers.
+   *
+   * @param prefix a directory-like URI
+   * @return the files, sorted by URI; empty when the prefix does not exist
+   */
+  public List<Entry> listAll(String prefix) {
+    try {
+      FileSystem fs = fs(prefix);
+      if (!fs.exists(p(prefix))) {
+        return List.of();
+      }
+      List<Entry> out = new ArrayList<>();
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(p(prefix), true);
+      while (it.hasNext()) {
+        LocatedFileStatus s = it.next();
+        out.add(new Entry(s.getPath().toString(), s.getModificationTime()));
+      }
+      out.sort(java.util.Comparator.comparing(Entry::uri));
       return out;
     } catch (IOException e) {
       throw failure(prefix, "listing", e);

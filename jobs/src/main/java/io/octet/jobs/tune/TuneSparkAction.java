@@ -135,7 +135,8 @@ public final class TuneSparkAction {
             aug.outputFor(),
             cc.batchSize());
     ChannelMax max =
-        Datasets.internalRows(ds, cc.partitions())
+        Datasets.internalRows(
+                ds, Datasets.partitions(ds, cc.partitions(), "calibration.partitions", ctx::warn))
             .mapPartitions(task)
             .treeReduce(
                 (a, b) -> {

@@ -67,6 +67,21 @@ public final class ValidateSparkAction {
     ctx.store().download(int8Uri, int8Local);
     OnnxModel fp32 = ctx.fp32();
     OnnxModel int8 = OnnxModelIO.read(int8Local);
+    OutputChoice choice =
+        OutputChoice.of(fp32, vc.compare().output(), model, ctx.registry().source());
+    choice.warning().ifPresent(ctx::warn);
+    String calibration = model.calibration().dataset();
+    if (calibration != null
+        && io.octet.storage.Uris.normalize(vc.dataset())
+            .equals(io.octet.storage.Uris.normalize(calibration))) {
+      ctx.warn(
+          "validation.dataset is the calibration dataset ("
+              + io.octet.storage.Uris.redact(vc.dataset())
+              + "): the gate then measures on data the ranges were fitted to; use held-out rows");
+    }
+    io.octet.validate.ValidationOptions compare =
+        new io.octet.validate.ValidationOptions(
+            choice.output(), vc.compare().pooling(), vc.compare().maskInput(), vc.compare().topK());
 
     List<QuantizedNodes.Node> nodes =
         vc.nodeSqnrRows() > 0 ? QuantizedNodes.of(fp32, int8) : List.of();
@@ -82,7 +97,9 @@ public final class ValidateSparkAction {
             ctx.bindings(),
             model.labelColumn(),
             model.idColumn());
-    JavaRDD<InternalRow> rows = Datasets.internalRows(ds, vc.partitions());
+    JavaRDD<InternalRow> rows =
+        Datasets.internalRows(
+            ds, Datasets.partitions(ds, vc.partitions(), "validation.partitions", ctx::warn));
     ValidationTask.ModelPair pair =
         new ValidationTask.ModelPair(
             ctx.fp32Uri(), ctx.fp32Sha(), ctx.fp32DataFiles(), int8Uri, int8Sha, int8DataFiles);
@@ -106,7 +123,7 @@ public final class ValidateSparkAction {
             pair,
             nodePair,
             decoder,
-            vc.compare(),
+            compare,
             nodeOutputs,
             vc.nodeSqnrRows(),
             rowsPerBatch(vc));
@@ -125,6 +142,19 @@ public final class ValidateSparkAction {
           "the validation dataset " + vc.dataset() + " has no rows",
           "Point validation.dataset at non-empty held-out data.");
     }
+    long outOfRange = merged.metrics().labelsOutOfRange();
+    if (outOfRange > 0) {
+      ctx.warn(
+          outOfRange
+              + " of "
+              + metrics.labeledRows()
+              + " labels in column '"
+              + model.labelColumn()
+              + "' are no class index of output '"
+              + choice.output()
+              + "' (they count as wrong): check label-column and validation.output");
+    }
+    choice.checkTaskMetric(metrics);
     Map<String, Double> sqnr = merged.nodes().sqnrDb();
     Latency.Comparison latency = latency(ds, decoder, fp32, int8, vc);
     double ratio = latency == null ? Double.NaN : latency.ratio();
@@ -140,7 +170,15 @@ public final class ValidateSparkAction {
     }
     ValidationOutcome out =
         new ValidationOutcome(
-            metrics, nodeResults, latency, verdict, fileBytes(int8Local, int8DataFiles), target);
+            metrics,
+            nodeResults,
+            latency,
+            verdict,
+            fileBytes(int8Local, int8DataFiles),
+            choice.output(),
+            choice.rule(),
+            outOfRange,
+            target);
     ctx.store().writeBytes(ctx.staged("validation.json"), out.toJson());
     return out;
   }

@@ -20,6 +20,13 @@ import java.util.List;
  * @param latency side-by-side latency, or null when skipped
  * @param verdict the gate's verdict
  * @param int8Bytes size of the INT8 model (with external data)
+ * @param output the model output the metrics and the gate were computed on
+ * @param outputRule why that output: "validation.output" (named in the registry) or "only output"
+ *     or "first of N outputs" (no labels, a warning was given)
+ * @param labelsOutOfRange labelled rows whose label is not an index of the output (counted as wrong
+ *     for accuracy)
+ * @param target the artifact's CPU target, its weight check and the CPUs that validated it, or null
+ *     (outcomes staged by older versions)
  */
 public record ValidationOutcome(
     ValidationMetrics metrics,
@@ -27,11 +34,16 @@ public record ValidationOutcome(
     Latency.Comparison latency,
     Gate.Verdict verdict,
     long int8Bytes,
+    String output,
+    String outputRule,
+    long labelsOutOfRange,
     TargetValidation target) {
 
   /** Copies the list. */
   public ValidationOutcome {
     nodes = List.copyOf(nodes);
+    output = output == null ? "" : output;
+    outputRule = outputRule == null ? "" : outputRule;
   }
 
   /**
@@ -88,6 +100,9 @@ public record ValidationOutcome(
   public byte[] toJson() {
     ObjectNode root = Json.object();
     root.put("format", "octet-validation/1");
+    root.put("output", output);
+    root.put("output-rule", outputRule);
+    root.put("labels-out-of-range", labelsOutOfRange);
     putMetrics(root.putObject("metrics"), metrics);
     if (latency != null) {
       ObjectNode l = root.putObject("latency");
@@ -165,6 +180,9 @@ public record ValidationOutcome(
         lat,
         new Gate.Verdict(r.path("gate").path("passed").asBoolean(), failures),
         r.path("int8-bytes").asLong(),
+        r.path("output").asText(""),
+        r.path("output-rule").asText(""),
+        r.path("labels-out-of-range").asLong(),
         TargetValidation.fromJson(r.path("target")));
   }
 
