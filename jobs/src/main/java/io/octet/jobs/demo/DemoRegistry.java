@@ -26,7 +26,7 @@ public final class DemoRegistry {
           # default portable target: closer to FP32 than ONNX Runtime's own published INT8 of
           # this model and the same graph, hence the same speed (bench/targets). Static INT8 on
           # the MatMuls (mode = static, op-types = [MatMul], method = mse, with the calibration
-          # set prepared under data/minilm/calibration) is as close but runs about 6 %% slower:
+          # set prepared under data/minilm/calibration) is as close but runs about 4 %% slower:
           # ONNX Runtime leaves its bias Adds unfused. The residual Adds and LayerNorm arithmetic
           # stay FP32 either way: their outlier channels do not fit 8 bits.
           minilm {
