@@ -128,7 +128,7 @@ public final class Int8Check {
           String.format(
               Locale.ROOT,
               "%s: %d integer MatMul/Gemm/Conv node(s) with constant 8-bit weights, %d with a"
-                  + " weight pair above |w_a|+|w_b| = %d%n",
+                  + " same-sign weight pair above |w_a|+|w_b| = %d%n",
               model,
               nodes.size(),
               saturable,
