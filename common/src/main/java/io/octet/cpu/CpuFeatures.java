@@ -41,12 +41,21 @@ public record CpuFeatures(String arch, List<String> flags) implements java.io.Se
   }
 
   /**
-   * Reads this machine's features from {@code /proc/cpuinfo} (Linux); elsewhere only the
-   * architecture is known.
+   * Returns this machine's features, read once per JVM from {@code /proc/cpuinfo} (Linux; elsewhere
+   * only the architecture is known). Every validation task asks; the CPU does not change.
    *
    * @return the features
    */
   public static CpuFeatures detect() {
+    return Here.FEATURES;
+  }
+
+  /** Holder: read on first use, then shared. */
+  private static final class Here {
+    static final CpuFeatures FEATURES = read();
+  }
+
+  private static CpuFeatures read() {
     String arch = normalizeArch(System.getProperty("os.arch", "unknown"));
     try {
       return parse(arch, Files.readString(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8));

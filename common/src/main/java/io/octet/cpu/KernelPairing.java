@@ -111,8 +111,15 @@ public final class KernelPairing {
       count = Math.multiplyExact(count, d);
     }
     int n = Math.toIntExact(count);
-    List<int[]> distinct = new ArrayList<>();
+    // The same order often comes from several readers of one weight: compute it once.
+    List<int[]> uniqueOrders = new ArrayList<>();
     for (int[] order : orders) {
+      if (uniqueOrders.stream().noneMatch(o -> Arrays.equals(o, order))) {
+        uniqueOrders.add(order);
+      }
+    }
+    List<int[]> distinct = new ArrayList<>();
+    for (int[] order : uniqueOrders) {
       int[] partner = partners(shape, n, order);
       if (distinct.stream().noneMatch(p -> Arrays.equals(p, partner))) {
         distinct.add(partner);

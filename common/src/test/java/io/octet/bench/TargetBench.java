@@ -92,28 +92,28 @@ public final class TargetBench {
         "dynamic, 8-bit embeddings", base.withMode(QuantMode.DYNAMIC).withQuantizeEmbeddings(true));
     recipes.put("static MatMul mse", demo);
     recipes.put("static MatMul mse, 8-bit embeddings", demo.withQuantizeEmbeddings(true));
+    record Encoding(String suffix, String label, Target target, WeightEncoding encoding) {}
+    List<Encoding> encodings =
+        List.of(
+            new Encoding(
+                "full", "full-range (target vnni)", Target.VNNI, WeightEncoding.FULL_RANGE),
+            new Encoding(
+                "7bit", "7-bit (reduce-range)", Target.PORTABLE, WeightEncoding.REDUCE_RANGE),
+            new Encoding(
+                "sat",
+                "saturation-aware (target portable, the default)",
+                Target.PORTABLE,
+                WeightEncoding.SATURATION_AWARE));
     int r = 0;
     for (Map.Entry<String, QuantOptions> e : recipes.entrySet()) {
       r++;
-      out.add(
-          new Variant(
-              "r" + r + "-full",
-              e.getKey() + ", full-range (target vnni)",
-              e.getValue().toBuilder().target(Target.VNNI, WeightEncoding.FULL_RANGE).build()));
-      out.add(
-          new Variant(
-              "r" + r + "-7bit",
-              e.getKey() + ", 7-bit (reduce-range)",
-              e.getValue().toBuilder()
-                  .target(Target.PORTABLE, WeightEncoding.REDUCE_RANGE)
-                  .build()));
-      out.add(
-          new Variant(
-              "r" + r + "-sat",
-              e.getKey() + ", saturation-aware (target portable, the default)",
-              e.getValue().toBuilder()
-                  .target(Target.PORTABLE, WeightEncoding.SATURATION_AWARE)
-                  .build()));
+      for (Encoding enc : encodings) {
+        out.add(
+            new Variant(
+                "r" + r + "-" + enc.suffix(),
+                e.getKey() + ", " + enc.label(),
+                e.getValue().toBuilder().target(enc.target(), enc.encoding()).build()));
+      }
     }
     return out;
   }

@@ -113,21 +113,8 @@ public final class ModelPipeline {
    * @return the failed outcome
    */
   ModelOutcome failed(Throwable e) {
-    var m = ctx.model();
-    QuantException qe = Failures.userFacing(e);
-    String kind = qe != null ? qe.kind().name() : "INTERNAL";
-    String msg = named(m.name(), qe != null ? qe.getMessage() : Failures.describe(e));
-    progress.line(m.name(), "FAILED", "%s: %s", currentStage, Failures.oneLine(msg));
-    // At INFO: the log file gets the trace, the console (WARN and up, or --verbose) does not.
-    org.slf4j.LoggerFactory.getLogger(ModelPipeline.class)
-        .info("Model {} failed in {}", m.name(), currentStage, e);
-    return outcome(
-        ModelOutcome.FAILED,
-        new ModelOutcome.Error(kind, currentStage, msg),
-        null,
-        Map.of(),
-        false,
-        msg);
+    ModelOutcome.Error error = report(ctx.model(), currentStage, e, progress);
+    return outcome(ModelOutcome.FAILED, error, null, Map.of(), false, error.message());
   }
 
   /**
@@ -142,18 +129,14 @@ public final class ModelPipeline {
    */
   public static ModelOutcome crashed(
       io.octet.config.ModelConfig m, Throwable e, Progress progress) {
-    QuantException qe = Failures.userFacing(e);
-    String kind = qe != null ? qe.kind().name() : "INTERNAL";
-    String msg = named(m.name(), qe != null ? qe.getMessage() : Failures.describe(e));
-    progress.line(m.name(), "FAILED", "%s: %s", "load", Failures.oneLine(msg));
-    org.slf4j.LoggerFactory.getLogger(ModelPipeline.class).info("Model {} failed", m.name(), e);
+    ModelOutcome.Error error = report(m, "load", e, progress);
     return new ModelOutcome(
         m.name(),
         m.version(),
         ModelOutcome.FAILED,
         m.quantization().mode().configName(),
         m.quantization().mode() == QuantMode.STATIC ? m.quantization().method().configName() : null,
-        new ModelOutcome.Error(kind, "load", msg),
+        error,
         Map.of(),
         null,
         -1,
@@ -161,9 +144,24 @@ public final class ModelPipeline {
         Redaction.config(ConfigHash.tree(m)),
         m.validation().gate(),
         false,
-        msg,
+        error.message(),
         null,
         List.of());
+  }
+
+  /**
+   * One failure, told once: a line on the console, the trace in the log file (at INFO: the console
+   * shows WARN and up unless --verbose), and the error for the outcome.
+   */
+  private static ModelOutcome.Error report(
+      io.octet.config.ModelConfig m, String stage, Throwable e, Progress progress) {
+    QuantException qe = Failures.userFacing(e);
+    String kind = qe != null ? qe.kind().name() : "INTERNAL";
+    String msg = named(m.name(), qe != null ? qe.getMessage() : Failures.describe(e));
+    progress.line(m.name(), "FAILED", "%s: %s", stage, Failures.oneLine(msg));
+    org.slf4j.LoggerFactory.getLogger(ModelPipeline.class)
+        .info("Model {} failed in {}", m.name(), stage, e);
+    return new ModelOutcome.Error(kind, stage, msg);
   }
 
   /**
