@@ -20,13 +20,13 @@ import io.octet.quant.Quantizer;
 import io.octet.runtime.InputBatch;
 import io.octet.runtime.OrtRuntime;
 import io.octet.testing.MiniLmData;
+import io.octet.testing.PydocText;
 import io.octet.util.Json;
 import io.octet.validate.Latency;
 import io.octet.validate.Pooling;
 import io.octet.validate.ValidationMetrics;
 import io.octet.validate.ValidationOptions;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -420,27 +420,8 @@ public final class TargetBench {
             r.path("min-cosine").asDouble());
   }
 
-  /**
-   * Held-out text of another domain: paragraphs of Python's reference documentation, which ships
-   * with every CPython install ({@code pydoc_data.topics}); read at run time, never stored here.
-   */
-  static List<Sample> heldOut(int n) throws IOException, InterruptedException {
-    Process p =
-        new ProcessBuilder(
-                "python3",
-                "-c",
-                "import pydoc_data.topics as t, re\n"
-                    + "for k in sorted(t.topics):\n"
-                    + "  for p in re.split(r'\\n\\s*\\n', t.topics[k]):\n"
-                    + "    p = ' '.join(p.split())\n"
-                    + "    if 20 <= len(p.split()) <= 90 and p[0].isalpha(): print(p)\n")
-            .redirectErrorStream(true)
-            .start();
-    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException("python3 could not list pydoc topics: " + text);
-    }
-    List<String> paras = text.lines().filter(l -> !l.isBlank()).limit(n).toList();
-    return MiniLmData.tokenize(paras, "h", 128);
+  /** Held-out text of another domain: paragraphs of Python's reference documentation. */
+  static List<Sample> heldOut(int n) {
+    return MiniLmData.tokenize(PydocText.paragraphs(n), "h", 128);
   }
 }
