@@ -12,6 +12,8 @@ import com.typesafe.config.Config;
  * @param scratchDir local scratch directory
  * @param executorSessions ONNX Runtime sessions an executor JVM keeps open between tasks
  * @param gcGrace how old unpublished leftovers must be before {@code bin/octet gc} removes them
+ * @param memoryBudgetBytes resident memory each executor JVM may reach; 0 = derived from Spark's
+ *     settings and the machine (see reference.conf)
  */
 public record RunConfig(
     int parallelModels,
@@ -20,9 +22,14 @@ public record RunConfig(
     String datasetFingerprint,
     String scratchDir,
     int executorSessions,
-    java.time.Duration gcGrace) {
+    java.time.Duration gcGrace,
+    long memoryBudgetBytes) {
   /** Validates ranges. */
   public RunConfig {
+    if (memoryBudgetBytes < 0) {
+      throw new IllegalArgumentException(
+          "run.memory-budget must be auto or a size like 12g, got " + memoryBudgetBytes);
+    }
     if (executorSessions < 1) {
       throw new IllegalArgumentException(
           "run.executor-sessions must be >= 1, got " + executorSessions);
@@ -55,6 +62,20 @@ public record RunConfig(
             ? System.getProperty("java.io.tmpdir")
             : c.getString("scratch-dir"),
         c.getInt("executor-sessions"),
-        c.getDuration("gc-grace"));
+        c.getDuration("gc-grace"),
+        memoryBudget(c));
+  }
+
+  private static long memoryBudget(Config c) {
+    if (c.getValue("memory-budget").unwrapped() instanceof String s
+        && s.trim().equalsIgnoreCase("auto")) {
+      return 0;
+    }
+    long bytes = c.getBytes("memory-budget");
+    if (bytes <= 0) {
+      throw new IllegalArgumentException(
+          "run.memory-budget must be auto or a size above 0 like 12g, got " + bytes);
+    }
+    return bytes;
   }
 }

@@ -37,7 +37,7 @@ public final class LocalEngine {
   public static Collected collect(
       Quantizer.Prepared prepared, Iterable<Sample> rows, int batchSize, int numBins, int threads) {
     var aug = prepared.augmented();
-    try (OrtSession s = OrtRuntime.open(aug.model(), new SessionSettings(threads, true))) {
+    try (OrtSession s = OrtRuntime.open(aug.model(), SessionSettings.calibration(threads))) {
       ActivationCollector c =
           new ActivationCollector(s, prepared.fp32().name(), aug.outputFor(), numBins);
       for (List<Sample> b : Batching.byShape(rows, batchSize)) {

@@ -144,4 +144,43 @@ public final class QuantErrors {
   private static String fmt(String template, Object... args) {
     return String.format(Locale.ROOT, template, args);
   }
+
+  /**
+   * Work that cannot fit the memory budget however it is split.
+   *
+   * @param model the model's name
+   * @param what what does not fit (e.g. "one row of calibrated tensor X")
+   * @param needBytes the estimate
+   * @param budget the budget, described with where it came from
+   * @return the exception to throw
+   */
+  public static QuantException overBudget(
+      String model, String what, long needBytes, String budget) {
+    return new QuantException(
+        Kind.MEMORY,
+        fmt(
+            "Model '%s': %s needs about %s of native memory, more than the memory budget allows"
+                + " (%s). Give executors more memory (spark.executor.memoryOverhead on YARN and"
+                + " Kubernetes, OCTET_DRIVER_MEMORY is heap only) or set run.memory-budget higher;"
+                + " lower calibration.batch-size, or exclude the model's largest tensors"
+                + " (quantization.exclude-nodes) if the machine has no more to give.",
+            model, what, bytes(needBytes), budget),
+        null);
+  }
+
+  /**
+   * Formats a byte count for messages ("1.5 GiB").
+   *
+   * @param bytes the count
+   * @return the text
+   */
+  public static String bytes(long bytes) {
+    if (bytes < 1024L * 1024) {
+      return fmt("%.1f KiB", bytes / 1024.0);
+    }
+    if (bytes < 1024L * 1024 * 1024) {
+      return fmt("%.1f MiB", bytes / (1024.0 * 1024));
+    }
+    return fmt("%.2f GiB", bytes / (1024.0 * 1024 * 1024));
+  }
 }

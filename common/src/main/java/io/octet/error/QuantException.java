@@ -24,7 +24,9 @@ public class QuantException extends RuntimeException {
     /** Reading or writing storage failed. */
     STORAGE,
     /** ONNX Runtime refused the model or failed while running it. */
-    RUNTIME
+    RUNTIME,
+    /** The model's work does not fit the executor's memory budget. */
+    MEMORY
   }
 
   private final Kind kind;

@@ -1,11 +1,11 @@
 package io.octet.runtime;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.octet.error.QuantErrors;
 import io.octet.histogram.HistogramAccumulator;
+import io.octet.memory.ActivationFootprint;
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -54,11 +54,35 @@ public final class ActivationCollector {
    * @param batch the inputs
    */
   public void observe(InputBatch batch) {
+    observe(batch, null, 0);
+  }
+
+  /**
+   * Runs one batch, adds its activations to the histograms and tells a footprint how large each
+   * returned tensor was.
+   *
+   * @param batch the inputs
+   * @param footprint measurements go here (null: none)
+   * @param dynamicDim the batch's {@link ActivationFootprint#dynamicDim}
+   */
+  public void observe(InputBatch batch, ActivationFootprint footprint, long dynamicDim) {
     try (OrtSession.Result r = session.run(batch.tensorsFor(modelInputs), requested)) {
       for (Map.Entry<String, String> e : outputFor.entrySet()) {
-        OnnxValue v = r.get(e.getValue()).orElseThrow();
-        FloatBuffer fb = ((OnnxTensor) v).getFloatBuffer();
-        accumulators.get(e.getKey()).add(fb);
+        OnnxTensor v = (OnnxTensor) r.get(e.getValue()).orElseThrow();
+        if (footprint != null) {
+          long bytes = 4L * v.getInfo().getNumElements();
+          footprint.observe(e.getKey(), bytes / Math.max(1, batch.size()), dynamicDim);
+        }
+        FloatBuffer fb = v.getFloatBuffer();
+        HistogramAccumulator acc = accumulators.get(e.getKey());
+        // A tensor with a leading 1 in a batch of several rows is shared by every row (position
+        // embeddings, broadcast masks): count it once per row, so that histograms do not depend
+        // on how rows are batched.
+        long[] shape = v.getInfo().getShape();
+        int copies = batch.size() > 1 && shape.length > 0 && shape[0] == 1 ? batch.size() : 1;
+        for (int k = 0; k < copies; k++) {
+          acc.add(fb.duplicate());
+        }
       }
       rows += batch.size();
     } catch (OrtException e) {

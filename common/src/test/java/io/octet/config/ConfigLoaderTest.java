@@ -161,6 +161,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theMemoryBudgetIsAutoOrASize() {
+    assertThat(load(GOOD).run().memoryBudgetBytes()).isZero();
+    assertThat(
+            load(GOOD, List.of("run.memory-budget=12g"), Map.of(), new Properties())
+                .run()
+                .memoryBudgetBytes())
+        .isEqualTo(12L << 30);
+    assertThat(
+            load(GOOD, List.of("run.memory-budget=AUTO"), Map.of(), new Properties())
+                .run()
+                .memoryBudgetBytes())
+        .isZero();
+    for (String bad : List.of("lots", "0", "-1g")) {
+      assertThatThrownBy(
+              () -> load(GOOD, List.of("run.memory-budget=" + bad), Map.of(), new Properties()))
+          .as(bad)
+          .isInstanceOf(QuantException.class)
+          .hasMessageContaining("memory-budget");
+    }
+  }
+
+  @Test
   void missingRequiredFieldsAndUnsafeNamesAreRefused() {
     assertThatThrownBy(() -> load(GOOD.replace("uri = \"s3a://bucket/bert.onnx\"", "")))
         .hasMessageContaining("models.bert.uri")

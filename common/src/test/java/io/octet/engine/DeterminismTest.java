@@ -106,6 +106,31 @@ class DeterminismTest {
   }
 
   @Test
+  void miniLmHistogramsDoNotDependOnBatchSizeEvenForTensorsSharedByABatch() {
+    // The default op set calibrates the position-embedding Gather output, [1, L, 384] for a whole
+    // batch: it must count once per row, or batching (hence a memory budget) changes the table.
+    Quantizer.Prepared prepared =
+        Quantizer.prepare(OnnxModelIO.read(MiniLmData.fp32Model()), QuantOptions.defaults());
+    List<Sample> rows = new ArrayList<>();
+    for (Sample s : MiniLmData.tokenize(MiniLmData.passages(0, 60), "p", 12)) {
+      if (s.inputs().get("input_ids").size() == 12) {
+        rows.add(s);
+      }
+    }
+    assertThat(rows).as("passages of at least 12 tokens").hasSizeGreaterThan(16);
+    String batched = table(prepared, rows, 16);
+    assertThat(table(prepared, rows, 1)).isEqualTo(batched);
+    assertThat(table(prepared, rows, 5)).isEqualTo(batched);
+  }
+
+  private static String table(Quantizer.Prepared prepared, List<Sample> rows, int batch) {
+    LocalEngine.Collected c = LocalEngine.collect(prepared, rows, batch, 4096, 2);
+    return new String(
+        Quantizer.calibrate("minilm", prepared.plan(), c.histograms(), c.rows()).toJson(),
+        StandardCharsets.UTF_8);
+  }
+
+  @Test
   void calibratingInOneThreeOrEightGroupsGivesByteIdenticalTables() {
     OnnxModel fp32 = OnnxModelIO.read(DigitsData.model());
     QuantOptions opts = QuantOptions.defaults();

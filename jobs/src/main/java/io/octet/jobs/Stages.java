@@ -9,6 +9,7 @@ import io.octet.jobs.pipeline.ModelPipeline;
 import io.octet.jobs.pipeline.Progress;
 import io.octet.jobs.pipeline.StageContext;
 import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.jobs.spark.SparkMemory;
 import io.octet.jobs.spark.SparkSessions;
 import io.octet.jobs.validate.ValidationOutcome;
 import io.octet.publish.Publisher;
@@ -81,6 +82,8 @@ final class Stages {
         }
         if (m.quantization().mode() == QuantMode.STATIC) {
           p.calibrate();
+          SparkMemory.peakLine(ctx.spark().sparkContext(), ctx.memoryBudget())
+              .ifPresent(out::println);
         } else {
           out.printf(
               "[octet] %s uses mode %s: no calibration needed%n",

@@ -84,7 +84,8 @@ class DeterminismTest extends SparkTestBase {
             decoder,
             prepared.augmented().outputFor(),
             4096,
-            7);
+            7,
+            CalibrationTask.BatchMemory.unbounded(prepared.augmented().outputFor().keySet()));
     var rows = Datasets.internalRows(ds, partitions);
     PartialStats merged =
         failOnce

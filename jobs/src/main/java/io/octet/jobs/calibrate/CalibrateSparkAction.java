@@ -7,9 +7,16 @@ import io.octet.histogram.Histogram;
 import io.octet.jobs.data.Datasets;
 import io.octet.jobs.data.RowDecoder;
 import io.octet.jobs.pipeline.StageContext;
+import io.octet.jobs.spark.ExecutorModels;
+import io.octet.memory.ActivationFootprint;
+import io.octet.memory.MemoryBudget;
 import io.octet.onnx.OnnxModel;
+import io.octet.quant.ModelAugmenter;
 import io.octet.quant.Quantizer;
+import io.octet.runtime.OrtRuntime.SessionSettings;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -63,10 +70,6 @@ public final class CalibrateSparkAction {
     var model = ctx.model();
     CalibrationConfig cc = model.calibration();
     Quantizer.Prepared prepared = Quantizer.prepare(fp32, model.quantization());
-    OnnxModel augmented = prepared.augmented().model();
-    String augUri = ctx.staged(prefix + "calibration-model.onnx");
-    String augSha = ctx.stageModel(augmented, prefix + "calibration-model.onnx");
-
     Dataset<Row> ds =
         Datasets.read(ctx.spark(), model.name(), cc.dataset(), cc.maxRows(), model.idColumn());
     RowDecoder decoder =
@@ -75,25 +78,53 @@ public final class CalibrateSparkAction {
     JavaRDD<InternalRow> rows =
         Datasets.internalRows(
             ds, Datasets.partitions(ds, cc.partitions(), "calibration.partitions", ctx::warn));
-    CalibrationTask task =
-        new CalibrationTask(
-            ctx.store(),
-            augUri,
-            augSha,
-            StageContext.externalFiles(augmented),
-            model.name(),
-            decoder,
-            prepared.augmented().outputFor(),
-            cc.numBins(),
-            cc.batchSize());
-    ctx.spark()
-        .sparkContext()
-        .setJobGroup("octet-calibrate-" + model.name(), "Octet: calibrate " + model.name(), false);
-    PartialStats merged;
-    try {
-      merged = rows.mapPartitions(task).treeReduce(PartialStats::merge, 2);
-    } finally {
-      ctx.spark().sparkContext().clearJobGroup();
+
+    String fullName = prefix + "calibration-model.onnx";
+    String fullUri = ctx.staged(fullName);
+    String fullSha = ctx.stageModel(prepared.augmented().model(), fullName);
+    MemoryPlan plan = planMemory(prepared, rows, decoder, fullUri, fullSha);
+    PartialStats merged = null;
+    for (int g = 0; g < plan.groups().size(); g++) {
+      List<String> group = plan.groups().get(g);
+      ModelAugmenter.Augmented augmented =
+          plan.groups().size() == 1
+              ? prepared.augmented()
+              : ModelAugmenter.augment(prepared.fp32(), group);
+      String augUri = fullUri;
+      String augSha = fullSha;
+      if (plan.groups().size() > 1) {
+        String name = prefix + "calibration-model-g" + g + ".onnx";
+        augUri = ctx.staged(name);
+        augSha = ctx.stageModel(augmented.model(), name);
+      }
+      CalibrationTask task =
+          new CalibrationTask(
+              ctx.store(),
+              augUri,
+              augSha,
+              StageContext.externalFiles(augmented.model()),
+              model.name(),
+              decoder,
+              augmented.outputFor(),
+              cc.numBins(),
+              cc.batchSize(),
+              plan.batchMemory());
+      ctx.spark()
+          .sparkContext()
+          .setJobGroup(
+              "octet-calibrate-" + model.name(),
+              "Octet: calibrate "
+                  + model.name()
+                  + (plan.groups().size() == 1
+                      ? ""
+                      : " (tensor group " + (g + 1) + " of " + plan.groups().size() + ")"),
+              false);
+      try {
+        PartialStats part = rows.mapPartitions(task).treeReduce(PartialStats::merge, 2);
+        merged = merged == null ? part : merged.union(part);
+      } finally {
+        ctx.spark().sparkContext().clearJobGroup();
+      }
     }
     if (merged.rows() == 0) {
       throw QuantErrors.badData(
@@ -107,5 +138,75 @@ public final class CalibrateSparkAction {
     String tableUri = ctx.staged(prefix + "calibration.json");
     ctx.store().writeBytes(tableUri, table.toJson());
     return new Result(table, merged.rows(), rows.getNumPartitions(), tableUri);
+  }
+
+  /**
+   * How calibration fits the memory budget.
+   *
+   * @param groups the calibrated tensors, in groups each served by its own session and pass
+   * @param batchMemory how tasks size and admit batches
+   */
+  record MemoryPlan(List<List<String>> groups, CalibrationTask.BatchMemory batchMemory) {}
+
+  private MemoryPlan planMemory(
+      Quantizer.Prepared prepared,
+      JavaRDD<InternalRow> rows,
+      RowDecoder decoder,
+      String augUri,
+      String augSha) {
+    var model = ctx.model();
+    MemoryBudget budget = ctx.memoryBudget();
+    long capacity =
+        budget.batchBytes(model.name(), ctx.fp32Bytes(), ctx.registry().run().executorSessions());
+    long share = budget.perTaskBytes(capacity);
+    FootprintProbe.Scan scan = FootprintProbe.scan(rows, decoder);
+    long maxDim = scan.maxDim();
+    ActivationFootprint footprint;
+    ModelAugmenter.Augmented full = prepared.augmented();
+    try (ExecutorModels.Lease lease =
+        ExecutorModels.lease(
+            ctx.store(),
+            augUri,
+            augSha,
+            StageContext.externalFiles(full.model()),
+            SessionSettings.calibration(1))) {
+      footprint =
+          FootprintProbe.probe(lease.session(), scan, decoder, full.outputFor(), model.name());
+    }
+    List<List<String>> groups = footprint.groups(model.name(), maxDim, share, budget.describe());
+    long row = footprint.rowBytes(maxDim);
+    int rowsFit = footprint.rowsPerBatch(footprint.names(), maxDim, share, Integer.MAX_VALUE);
+    if (groups.size() > 1) {
+      ctx.warn(
+          String.format(
+              Locale.ROOT,
+              "calibration: one row of the %d calibrated tensors needs about %s at input dimension"
+                  + " %d, more than one batch may use (%s of the budget, %s); the tensors are"
+                  + " split into %d groups, each a separate session and pass over the"
+                  + " calibration data (about %d times the inference). Raise run.memory-budget or"
+                  + " give executors more memory to calibrate in one pass.",
+              footprint.names().size(),
+              QuantErrors.bytes(row),
+              maxDim,
+              QuantErrors.bytes(share),
+              budget.describe(),
+              groups.size(),
+              groups.size()));
+    } else if (rowsFit < model.calibration().batchSize()) {
+      ctx.warn(
+          String.format(
+              Locale.ROOT,
+              "calibration: batches of %d rows at input dimension %d would need about %s, more"
+                  + " than one batch may use (%s of the budget, %s); the longest rows run %d to a"
+                  + " batch (shorter rows fit more). Histograms do not depend on batching.",
+              model.calibration().batchSize(),
+              maxDim,
+              QuantErrors.bytes(row * model.calibration().batchSize()),
+              QuantErrors.bytes(share),
+              budget.describe(),
+              rowsFit));
+    }
+    return new MemoryPlan(
+        groups, new CalibrationTask.BatchMemory(footprint, share, capacity, budget.describe()));
   }
 }

@@ -7,9 +7,13 @@ import io.octet.histogram.HistogramAccumulator;
 import io.octet.jobs.data.RowDecoder;
 import io.octet.jobs.spark.ExecutorModels;
 import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.memory.ActivationFootprint;
+import io.octet.memory.NativeMemoryPool;
 import io.octet.runtime.ActivationCollector;
 import io.octet.runtime.InputBatch;
+import io.octet.runtime.OrtRuntime.SessionSettings;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +25,12 @@ import org.apache.spark.sql.catalyst.InternalRow;
 /**
  * What one calibration task does with its partition: decode rows, batch rows of equal shape, run
  * the calibration model (one cached session per executor JVM), and fold every calibrated tensor
- * into its histogram. Returns one {@link PartialStats}; memory is O(tensors × bins).
+ * into its histogram. Returns one {@link PartialStats}; memory is O(tensors × bins) on the heap.
+ *
+ * <p>Native memory is bounded by the budget: each batch gets as many rows as its estimated
+ * footprint allows within one task's share (measured sizes correct the estimate as batches run),
+ * and reserves that estimate in the JVM's {@link NativeMemoryPool} before running, waiting while
+ * batches of other tasks hold too much. Histograms do not depend on how rows are batched.
  *
  * @param store storage for downloading the calibration model
  * @param modelUri the staged calibration (augmented) model
@@ -31,7 +40,8 @@ import org.apache.spark.sql.catalyst.InternalRow;
  * @param decoder row decoder
  * @param outputFor calibrated tensor → graph output
  * @param numBins histogram bins
- * @param batchSize rows per batch
+ * @param batchSize the most rows per batch
+ * @param memory the batch memory plan
  */
 public record CalibrationTask(
     HadoopObjectStore store,
@@ -42,8 +52,38 @@ public record CalibrationTask(
     RowDecoder decoder,
     Map<String, String> outputFor,
     int numBins,
-    int batchSize)
+    int batchSize,
+    BatchMemory memory)
     implements FlatMapFunction<Iterator<InternalRow>, PartialStats>, Serializable {
+
+  /**
+   * How batches are sized and admitted.
+   *
+   * @param footprint the calibrated tensors' shapes (a fresh copy is measured per task)
+   * @param shareBytes what one batch may use (one task slot's share)
+   * @param capacityBytes what all batches of an executor may use together
+   * @param budget the budget's description, for errors
+   */
+  public record BatchMemory(
+      ActivationFootprint footprint, long shareBytes, long capacityBytes, String budget)
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * A plan without a budget (tests and benchmarks that measure without one).
+     *
+     * @param tensors the calibrated tensors
+     * @return batches of up to the configured size, never waiting
+     */
+    public static BatchMemory unbounded(java.util.Collection<String> tensors) {
+      List<ActivationFootprint.TensorShape> shapes = new ArrayList<>();
+      for (String t : tensors) {
+        shapes.add(new ActivationFootprint.TensorShape(t, new long[0], new boolean[0], 1, 4));
+      }
+      long huge = Long.MAX_VALUE / 4;
+      return new BatchMemory(new ActivationFootprint(shapes), huge, huge, "no budget");
+    }
+  }
 
   @Override
   public Iterator<PartialStats> call(Iterator<InternalRow> rows) {
@@ -51,7 +91,9 @@ public record CalibrationTask(
     int threads = tc == null ? 1 : Math.max(1, tc.cpus());
     String prefix = tc == null ? "p0-" : "p" + tc.partitionId() + "-";
     try (ExecutorModels.Lease lease =
-        ExecutorModels.lease(store, modelUri, modelSha, dataFiles, threads)) {
+        ExecutorModels.lease(
+            store, modelUri, modelSha, dataFiles, SessionSettings.calibration(threads))) {
+      Sizer sizer = new Sizer(memory.footprint().fresh(), outputFor.keySet());
       ActivationCollector collector =
           new ActivationCollector(lease.session(), modelName, outputFor, numBins);
       // Stream with bounded memory: a batch runs as soon as one shape has batchSize rows.
@@ -61,11 +103,11 @@ public record CalibrationTask(
         Sample s = decoder.decode(rows.next(), prefix + i++);
         List<Sample> full = streamer.add(s);
         if (!full.isEmpty()) {
-          run(collector, full);
+          run(collector, sizer, full);
         }
       }
       for (List<Sample> b : streamer.flush()) {
-        run(collector, b);
+        run(collector, sizer, b);
       }
       Map<String, Histogram> out = new LinkedHashMap<>();
       for (Map.Entry<String, HistogramAccumulator> e : collector.accumulators().entrySet()) {
@@ -75,9 +117,33 @@ public record CalibrationTask(
     }
   }
 
-  private static void run(ActivationCollector c, List<Sample> batch) {
-    try (InputBatch in = InputBatch.of(batch)) {
-      c.observe(in);
+  /** A task's footprint (corrected by what it measures) and the tensors its session returns. */
+  private static final class Sizer {
+    private final ActivationFootprint footprint;
+    private final List<String> returned;
+
+    private Sizer(ActivationFootprint footprint, java.util.Collection<String> returned) {
+      this.footprint = footprint;
+      this.returned = List.copyOf(returned);
+    }
+  }
+
+  private void run(ActivationCollector c, Sizer sizer, List<Sample> rowsOfOneShape) {
+    long d = FootprintProbe.dynamicDim(rowsOfOneShape.get(0));
+    int at = 0;
+    while (at < rowsOfOneShape.size()) {
+      int fit = sizer.footprint.rowsPerBatch(sizer.returned, d, memory.shareBytes(), batchSize);
+      int n = Math.max(1, Math.min(fit, rowsOfOneShape.size() - at));
+      List<Sample> batch = rowsOfOneShape.subList(at, at + n);
+      long bytes = n * sizer.footprint.rowBytes(sizer.returned, d);
+      String what = n + " row(s) of calibration batch at input dimension " + d;
+      try (NativeMemoryPool.Reservation r =
+              NativeMemoryPool.jvm()
+                  .reserve(bytes, memory.capacityBytes(), modelName, what, memory.budget());
+          InputBatch in = InputBatch.of(new ArrayList<>(batch))) {
+        c.observe(in, sizer.footprint, d);
+      }
+      at += n;
     }
   }
 }

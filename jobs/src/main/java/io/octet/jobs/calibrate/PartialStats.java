@@ -36,4 +36,24 @@ public record PartialStats(Map<String, Histogram> histograms, long rows) impleme
     }
     return new PartialStats(out, a.rows() + b.rows());
   }
+
+  /**
+   * Joins the histograms of another tensor group gathered over the same rows.
+   *
+   * @param other the other group's stats (other tensors, same rows)
+   * @return both groups' histograms
+   */
+  public PartialStats union(PartialStats other) {
+    if (other.rows() != rows) {
+      throw new IllegalStateException(
+          "tensor groups saw different row counts: " + rows + " and " + other.rows());
+    }
+    Map<String, Histogram> out = new LinkedHashMap<>(histograms);
+    for (Map.Entry<String, Histogram> e : other.histograms().entrySet()) {
+      if (out.putIfAbsent(e.getKey(), e.getValue()) != null) {
+        throw new IllegalStateException("tensor " + e.getKey() + " is in two groups");
+      }
+    }
+    return new PartialStats(out, rows);
+  }
 }

@@ -6,6 +6,10 @@ import io.octet.config.ModelConfig;
 import io.octet.config.RegistryConfig;
 import io.octet.error.QuantErrors;
 import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.jobs.spark.SparkMemory;
+import io.octet.memory.MemoryBudget;
+import io.octet.memory.NativeMemoryPool;
+import io.octet.memory.ProcessMemory;
 import io.octet.storage.Uris;
 import io.octet.util.Json;
 import java.io.PrintStream;
@@ -89,6 +93,9 @@ public final class RunPipeline {
     out.printf(
         "[octet] run %s: %d model(s), warehouse %s%n",
         runId, models.size(), Uris.redact(warehouse));
+    MemoryBudget budget =
+        SparkMemory.budget(spark.sparkContext(), registry.run().memoryBudgetBytes());
+    out.printf("[octet] memory budget: %s%n", budget.describe());
     ExecutorService pool =
         Executors.newFixedThreadPool(Math.min(models.size(), registry.run().parallelModels()));
     List<Future<ModelOutcome>> futures = new ArrayList<>();
@@ -121,6 +128,7 @@ public final class RunPipeline {
     }
     ObjectNode summary =
         SummaryJson.summary(runId, started, Instant.now(), registry.source(), warehouse, outcomes);
+    summary.set("memory", memory(budget));
     String summaryUri = Uris.join(runDir, "summary.json");
     store.writeBytes(summaryUri, Json.bytes(summary));
     String reportUri = Uris.join(runDir, "report.html");
@@ -139,11 +147,29 @@ public final class RunPipeline {
       LOG.warn("Could not clean up the run's staging prefix: {}", e.toString());
     }
     SummaryTable.print(out, outcomes);
+    SparkMemory.peakLine(spark.sparkContext(), budget).ifPresent(out::println);
     out.printf("[octet] summary: %s%n", Uris.redact(summaryUri));
     if (reportUri != null) {
       out.printf("[octet] report:  %s%n", Uris.redact(reportUri));
     }
     return new Result(runId, outcomes, summaryUri, reportUri);
+  }
+
+  /** The budget and, in local mode where the driver is the only executor, the peak it reached. */
+  private ObjectNode memory(MemoryBudget budget) {
+    ObjectNode m = Json.object();
+    m.put("budget-bytes", budget.processBytes());
+    m.put("budget-source", budget.source());
+    m.put("heap-bytes", budget.heapBytes());
+    m.put("jvm-overhead-bytes", budget.jvmOverheadBytes());
+    m.put("task-slots", budget.taskSlots());
+    m.put("budget", budget.describe());
+    // In local mode the driver JVM is the executor: its peak is the run's. Executors' peaks are
+    // in Spark's executor metrics (spark.executor.processTreeMetrics.enabled).
+    m.put("scope", spark.sparkContext().isLocal() ? "local (driver = executor)" : "driver only");
+    m.put("peak-rss-bytes", ProcessMemory.peakRssBytes());
+    m.put("peak-batch-reservation-bytes", NativeMemoryPool.jvm().peak());
+    return m;
   }
 
   private void writeReport(

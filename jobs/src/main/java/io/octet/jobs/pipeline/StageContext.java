@@ -7,6 +7,8 @@ import io.octet.config.ModelConfig;
 import io.octet.config.RegistryConfig;
 import io.octet.jobs.data.Bindings;
 import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.jobs.spark.SparkMemory;
+import io.octet.memory.MemoryBudget;
 import io.octet.onnx.ExternalData;
 import io.octet.onnx.OnnxModel;
 import io.octet.onnx.OnnxModelIO;
@@ -37,6 +39,7 @@ public final class StageContext {
   private final Path scratch;
   private OnnxModel fp32;
   private String fp32Sha;
+  private long fp32Bytes;
   private List<String> fp32DataFiles;
   private List<InputBinding> bindings;
   private final List<String> warnings = new ArrayList<>();
@@ -176,9 +179,41 @@ public final class StageContext {
         store.download(Uris.join(Uris.parent(fp32Uri()), f), dir.resolve(f));
       }
       fp32Sha = Hashing.sha256(openLocal(local));
+      fp32Bytes = sizeOf(local);
+      for (String f : fp32DataFiles) {
+        fp32Bytes += sizeOf(dir.resolve(f));
+      }
       fp32 = new OnnxModel(m.proto(), dir, model.name());
     }
     return fp32;
+  }
+
+  /**
+   * Returns the FP32 model's size on disk, external data included.
+   *
+   * @return bytes
+   */
+  public synchronized long fp32Bytes() {
+    fp32();
+    return fp32Bytes;
+  }
+
+  private static long sizeOf(Path p) {
+    try {
+      return java.nio.file.Files.size(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Returns the memory budget of one executor (the driver, in local mode), from the run's {@code
+   * run.memory-budget} and Spark's settings.
+   *
+   * @return the budget
+   */
+  public MemoryBudget memoryBudget() {
+    return SparkMemory.budget(spark.sparkContext(), registry.run().memoryBudgetBytes());
   }
 
   /**

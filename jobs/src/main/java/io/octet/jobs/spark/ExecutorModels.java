@@ -117,14 +117,36 @@ public final class ExecutorModels {
    */
   public static Lease lease(
       ObjectStore store, String uri, String sha256, java.util.List<String> dataFiles, int threads) {
-    Entry e = acquire(sha256 + "#" + threads);
+    return lease(store, uri, sha256, dataFiles, new OrtRuntime.SessionSettings(threads, true));
+  }
+
+  /**
+   * Takes a hold on the JVM's session for a model opened with given settings (calibration sessions
+   * are opened differently from inference sessions, see {@link
+   * OrtRuntime.SessionSettings#calibration}).
+   *
+   * @param store storage to download from
+   * @param uri the model's URI
+   * @param sha256 the model file's content hash (cache key and integrity check)
+   * @param dataFiles names of external data files that sit next to the model (may be empty)
+   * @param settings how the session runs
+   * @return the lease; close it when the task is done with the session
+   */
+  public static Lease lease(
+      ObjectStore store,
+      String uri,
+      String sha256,
+      java.util.List<String> dataFiles,
+      OrtRuntime.SessionSettings settings) {
+    int threads = settings.intraOpThreads();
+    Entry e = acquire(sha256 + "#" + settings);
     try {
       // Opening happens outside the map's lock: other models' tasks need not wait for it.
       synchronized (e) {
         if (e.session == null) {
           Path local = fetch(store, uri, sha256, dataFiles);
           long t0 = System.nanoTime();
-          e.session = OrtRuntime.open(local, new OrtRuntime.SessionSettings(threads, true));
+          e.session = OrtRuntime.open(local, settings);
           LOG.info(
               "Opened ONNX Runtime session for {} ({} threads) in {} ms",
               Uris.fileName(uri),

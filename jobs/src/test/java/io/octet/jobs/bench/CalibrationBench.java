@@ -123,7 +123,8 @@ public final class CalibrationBench {
             decoder,
             prepared.augmented().outputFor(),
             4096,
-            32);
+            32,
+            CalibrationTask.BatchMemory.unbounded(prepared.augmented().outputFor().keySet()));
     Plain plain =
         new Plain(
             store,
