@@ -159,11 +159,11 @@ public final class QuantErrors {
     return new QuantException(
         Kind.MEMORY,
         fmt(
-            "Model '%s': %s needs about %s of native memory, more than the memory budget allows"
-                + " (%s). Give executors more memory (spark.executor.memoryOverhead on YARN and"
-                + " Kubernetes, OCTET_DRIVER_MEMORY is heap only) or set run.memory-budget higher;"
-                + " lower calibration.batch-size, or exclude the model's largest tensors"
-                + " (quantization.exclude-nodes) if the machine has no more to give.",
+            "Model '%s': %s: about %s, more than the memory budget allows (%s). Give"
+                + " executors more memory (spark.executor.memoryOverhead on YARN and Kubernetes;"
+                + " OCTET_DRIVER_MEMORY is heap only) or set run.memory-budget higher; or lower"
+                + " run.executor-sessions (sessions kept open) or calibration.batch-size, or"
+                + " exclude the model's largest tensors (quantization.exclude-nodes).",
             model, what, bytes(needBytes), budget),
         null);
   }

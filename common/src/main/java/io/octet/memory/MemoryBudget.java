@@ -87,11 +87,13 @@ public record MemoryBudget(
     if (left <= 0) {
       throw QuantErrors.overBudget(
           model,
-          "the JVM heap ("
-              + QuantErrors.bytes(heapBytes)
-              + "), JVM overhead and "
+          "the heap, the JVM's own memory and "
               + openSessions
-              + " open ONNX Runtime sessions of this model",
+              + " open ONNX Runtime sessions of this model ("
+              + SESSION_BYTES_PER_MODEL_BYTE
+              + " × its "
+              + QuantErrors.bytes(modelFileBytes)
+              + " each)",
           heapBytes + jvmOverheadBytes + sessions,
           describe());
     }

@@ -45,7 +45,7 @@ class NativeMemoryPoolTest {
     NativeMemoryPool pool = new NativeMemoryPool();
     assertThatThrownBy(() -> pool.reserve(101, 100, "bge", "32 rows", "1 GiB budget"))
         .isInstanceOf(QuantException.class)
-        .hasMessageContaining("Model 'bge': 32 rows needs about")
+        .hasMessageContaining("Model 'bge': 32 rows: about")
         .hasMessageContaining("1 GiB budget");
     assertThat(pool.inUse()).isZero();
   }

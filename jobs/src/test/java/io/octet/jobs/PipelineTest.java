@@ -166,6 +166,58 @@ class PipelineTest extends SparkTestBase {
   }
 
   @Test
+  void aModelThatCannotFitTheMemoryBudgetFailsAloneNamingBudgetAndSetting() throws Exception {
+    Path warehouse = dir.resolve("wh-memory");
+    // Room for the heap, the JVM and 100 MiB: the digits CNN's sessions and batches fit, four
+    // sessions of MiniLM (90 MB of weights) do not.
+    long budget = Runtime.getRuntime().maxMemory() + (868L << 20);
+    String text =
+        registry(warehouse, "").replaceFirst("\\}\\s*$", "")
+            + """
+              minilm {
+                uri = "%s"
+                calibration { dataset = "%s" }
+                validation { dataset = "%s" }
+              }
+            }
+            """
+                .formatted(
+                    TestData.uri(io.octet.testing.MiniLmData.fp32Model()),
+                    TestData.uri(calib),
+                    TestData.uri(test));
+    RegistryConfig reg =
+        ConfigLoader.load(
+            text,
+            "test-registry.conf",
+            List.of("run.memory-budget=" + budget + "b"),
+            Map.of(),
+            new java.util.Properties());
+    HadoopObjectStore store =
+        new HadoopObjectStore(spark.sparkContext().hadoopConfiguration(), Map.of());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    RunPipeline.Result r =
+        new RunPipeline(spark, reg, store, new PrintStream(out, true, StandardCharsets.UTF_8))
+            .run(RunIds.next(), List.of("digits", "minilm"), false);
+    String console = out.toString(StandardCharsets.UTF_8);
+    System.out.print(console);
+    Map<String, ModelOutcome> by =
+        r.models().stream().collect(Collectors.toMap(ModelOutcome::name, m -> m));
+    assertThat(by.get("digits").status()).isEqualTo(ModelOutcome.PASSED);
+    assertThat(by.get("minilm").status()).isEqualTo(ModelOutcome.FAILED);
+    assertThat(by.get("minilm").error().message())
+        .contains("Model 'minilm'")
+        .contains("4 open ONNX Runtime sessions of this model")
+        .contains("per executor (run.memory-budget)")
+        .contains("set run.memory-budget higher");
+    assertThat(console).contains("[octet] memory budget: ").contains("(run.memory-budget)");
+    JsonNode summary = Json.parse(store.readBytes(r.summaryUri()), "summary");
+    assertThat(summary.path("memory").path("budget-bytes").asLong()).isEqualTo(budget);
+    assertThat(summary.path("memory").path("budget-source").asText())
+        .isEqualTo("run.memory-budget");
+    assertThat(summary.path("memory").path("peak-rss-bytes").asLong()).isPositive();
+  }
+
+  @Test
   void aModelThatMissesItsGateIsPublishedButNotPromoted() throws Exception {
     Path warehouse = dir.resolve("wh2");
     RunPipeline.Result ok = run(warehouse, "", List.of("digits"), false, List.of());

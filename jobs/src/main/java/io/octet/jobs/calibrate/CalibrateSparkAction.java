@@ -70,6 +70,10 @@ public final class CalibrateSparkAction {
     var model = ctx.model();
     CalibrationConfig cc = model.calibration();
     Quantizer.Prepared prepared = Quantizer.prepare(fp32, model.quantization());
+    // Before any data is read: a model whose sessions alone do not fit fails at once.
+    MemoryBudget budget = ctx.memoryBudget();
+    long capacity =
+        budget.batchBytes(model.name(), ctx.fp32Bytes(), ctx.registry().run().executorSessions());
     Dataset<Row> ds =
         Datasets.read(ctx.spark(), model.name(), cc.dataset(), cc.maxRows(), model.idColumn());
     RowDecoder decoder =
@@ -82,7 +86,7 @@ public final class CalibrateSparkAction {
     String fullName = prefix + "calibration-model.onnx";
     String fullUri = ctx.staged(fullName);
     String fullSha = ctx.stageModel(prepared.augmented().model(), fullName);
-    MemoryPlan plan = planMemory(prepared, rows, decoder, fullUri, fullSha);
+    MemoryPlan plan = planMemory(prepared, rows, decoder, fullUri, fullSha, budget, capacity);
     PartialStats merged = null;
     for (int g = 0; g < plan.groups().size(); g++) {
       List<String> group = plan.groups().get(g);
@@ -153,11 +157,10 @@ public final class CalibrateSparkAction {
       JavaRDD<InternalRow> rows,
       RowDecoder decoder,
       String augUri,
-      String augSha) {
+      String augSha,
+      MemoryBudget budget,
+      long capacity) {
     var model = ctx.model();
-    MemoryBudget budget = ctx.memoryBudget();
-    long capacity =
-        budget.batchBytes(model.name(), ctx.fp32Bytes(), ctx.registry().run().executorSessions());
     long share = budget.perTaskBytes(capacity);
     FootprintProbe.Scan scan = FootprintProbe.scan(rows, decoder);
     long maxDim = scan.maxDim();

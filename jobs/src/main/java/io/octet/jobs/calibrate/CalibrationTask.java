@@ -136,7 +136,8 @@ public record CalibrationTask(
       int n = Math.max(1, Math.min(fit, rowsOfOneShape.size() - at));
       List<Sample> batch = rowsOfOneShape.subList(at, at + n);
       long bytes = n * sizer.footprint.rowBytes(sizer.returned, d);
-      String what = n + " row(s) of calibration batch at input dimension " + d;
+      String what =
+          "a calibration batch of " + n + (n == 1 ? " row" : " rows") + " at input dimension " + d;
       try (NativeMemoryPool.Reservation r =
               NativeMemoryPool.jvm()
                   .reserve(bytes, memory.capacityBytes(), modelName, what, memory.budget());

@@ -55,8 +55,9 @@ public final class SparkMemory {
     if (conf.contains("spark.executor.memoryOverhead")) {
       return conf.getSizeAsMb("spark.executor.memoryOverhead", "384") << 20;
     }
+    // In whole MiB, as Spark computes it.
     double factor = conf.getDouble("spark.executor.memoryOverheadFactor", 0.10);
-    return Math.max(MIN_OVERHEAD, (long) (factor * heap));
+    return Math.max(MIN_OVERHEAD, ((long) (factor * (heap >> 20))) << 20);
   }
 
   private static int taskSlots(SparkContext sc, SparkConf conf, boolean local, String master) {

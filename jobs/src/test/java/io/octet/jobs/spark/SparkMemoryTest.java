@@ -16,7 +16,7 @@ class SparkMemoryTest extends SparkTestBase {
     assertThat(SparkMemory.overhead(new SparkConf(false), 1024 * MIB)).isEqualTo(384 * MIB);
     assertThat(SparkMemory.overhead(new SparkConf(false), 8192 * MIB)).isEqualTo(819 * MIB);
     SparkConf factor = new SparkConf(false).set("spark.executor.memoryOverheadFactor", "0.4");
-    assertThat(SparkMemory.overhead(factor, 8192 * MIB)).isEqualTo((long) (0.4 * 8192 * MIB));
+    assertThat(SparkMemory.overhead(factor, 8192 * MIB)).isEqualTo(3276 * MIB);
     SparkConf set = new SparkConf(false).set("spark.executor.memoryOverhead", "3g");
     assertThat(SparkMemory.overhead(set, 8192 * MIB)).isEqualTo(3072 * MIB);
   }
