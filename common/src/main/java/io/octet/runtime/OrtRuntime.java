@@ -77,15 +77,21 @@ public final class OrtRuntime {
      * per batch.
      *
      * <ul>
-     *   <li>Basic graph optimizations only: fusions depend on which tensors are graph outputs, so
-     *       with them a tensor's values could depend on which group of tensors a session returns;
-     *       without them, histograms are equal bit for bit however the tensors are grouped.
-     *       Measured: no slower on BERT-family augmented models, where the exposed tensors block
-     *       the fusions anyway.
      *   <li>No CPU memory arena: an arena keeps its largest batch's memory for the session's life
-     *       (and rounds chunks up); calibration batches are large and their shapes vary.
+     *       (and rounds chunks up); calibration batches are large and their shapes vary. Measured
+     *       on MiniLM with the default op set, 1000 rows, batches of 32: 0.75 GB lower peak.
      *   <li>No memory pattern: it plans one block per input shape, and calibration sees many.
+     *   <li>Basic graph optimizations only. Fusions depend on which tensors are graph outputs, so
+     *       when the calibrated tensors are split into groups, each returned by its own session,
+     *       fused sessions would give a tensor other last bits than one session returning all (212
+     *       of MiniLM's 240 histograms differed); without fusions every grouping computes the same
+     *       arithmetic and the histograms are equal bit for bit.
      * </ul>
+     *
+     * <p>Measured on MiniLM, 1000 Europarl rows, local Spark with 2 slots (bench/calibration): with
+     * the MatMul inputs calibrated, 0.77 of plain inference's throughput against 0.75 with all
+     * optimizations and 0.79 for the inference settings used before; with the default op set 37.6 s
+     * against 35.5 s for the inference settings.
      *
      * @param intraOpThreads threads for one operator
      * @return the settings

@@ -17,7 +17,9 @@ import io.octet.onnx.OnnxModel;
 import io.octet.onnx.OnnxModelIO;
 import io.octet.quant.QuantOptions;
 import io.octet.quant.Quantizer;
+import io.octet.runtime.ActivationCollector;
 import io.octet.runtime.InputBatch;
+import io.octet.runtime.OrtRuntime;
 import io.octet.util.Hashing;
 import java.io.Serializable;
 import java.lang.management.ManagementFactory;
@@ -46,6 +48,11 @@ import org.apache.spark.sql.catalyst.InternalRow;
  *       threads, alternated in one process; prints rows/s of both and their ratio.
  *   <li>{@code memory N}: calibration over N passages in this JVM; prints peak heap, heap retained
  *       after a full GC, and peak RSS. Run once with N and once with 10×N (bench/calibration does).
+ *   <li>{@code sessions N calibration|inference}: calibration with the default op set (240 tensors,
+ *       the memory-heavy case) over N passages, batches of 32, no budget, with ONNX Runtime
+ *       sessions opened either as calibration sessions (no arena, no memory pattern, basic
+ *       optimizations) or as inference sessions (arena, memory pattern, all optimizations); prints
+ *       seconds and peak RSS. Run each in a fresh JVM.
  * </ul>
  */
 public final class CalibrationBench {
@@ -60,7 +67,13 @@ public final class CalibrationBench {
   public static void main(String[] args) throws Exception {
     String mode = args[0];
     int rows = Integer.parseInt(args[1]);
-    Path work = Path.of(args.length > 2 ? args[2] : "target/calibration-bench");
+    // Arguments: mode rows [kind, for sessions] [work dir, last].
+    int fixed = mode.equals("sessions") ? 3 : 2;
+    if (args.length < fixed) {
+      throw new IllegalArgumentException(
+          "usage: throughput|memory N [DIR] | sessions N KIND [DIR]");
+    }
+    Path work = Path.of(args.length > fixed ? args[fixed] : "target/calibration-bench");
     SparkSession spark =
         SparkSession.builder()
             .master("local[2]")
@@ -72,6 +85,8 @@ public final class CalibrationBench {
     Setup s = setUp(spark, work, rows);
     if (mode.equals("throughput")) {
       throughput(spark, s, rows);
+    } else if (mode.equals("sessions")) {
+      sessions(spark, work, s, rows, args[2]);
     } else {
       memory(spark, s, rows);
     }
@@ -196,13 +211,87 @@ public final class CalibrationBench {
     System.out.printf(
         Locale.ROOT,
         "RESULT throughput rows=%d plain_s=%.2f calibration_s=%.2f plain_rows_per_s=%.1f"
-            + " calibration_rows_per_s=%.1f ratio=%.3f%n",
+            + " calibration_rows_per_s=%.1f ratio=%.3f peak_rss_mb=%.1f%n",
         rows,
         tp,
         tc,
         rows / tp,
         rows / tc,
-        tp / tc);
+        tp / tc,
+        vmHwmKb() / 1e3);
+  }
+
+  /** Calibration over a partition with a chosen kind of session, batches of up to 32 rows. */
+  record Collect(
+      HadoopObjectStore store,
+      String uri,
+      String sha,
+      RowDecoder decoder,
+      Map<String, String> outputFor,
+      String kind)
+      implements FlatMapFunction<Iterator<InternalRow>, Long>, Serializable {
+    @Override
+    public Iterator<Long> call(Iterator<InternalRow> rows) {
+      int threads = Math.max(1, TaskContext.get().cpus());
+      OrtRuntime.SessionSettings settings =
+          switch (kind) {
+            case "calibration" -> OrtRuntime.SessionSettings.calibration(threads);
+            default -> new OrtRuntime.SessionSettings(threads, true);
+          };
+      try (ExecutorModels.Lease lease =
+          ExecutorModels.lease(store, uri, sha, List.of(), settings)) {
+        ActivationCollector c = new ActivationCollector(lease.session(), "minilm", outputFor, 4096);
+        Batching.Streamer streamer = new Batching.Streamer(32, 64);
+        long i = 0;
+        while (rows.hasNext()) {
+          List<Sample> full = streamer.add(decoder.decode(rows.next(), "r" + i++));
+          if (!full.isEmpty()) {
+            observe(c, full);
+          }
+        }
+        for (List<Sample> b : streamer.flush()) {
+          observe(c, b);
+        }
+        return List.of(c.rows()).iterator();
+      }
+    }
+
+    private static void observe(ActivationCollector c, List<Sample> batch) {
+      try (InputBatch in = InputBatch.of(batch)) {
+        c.observe(in);
+      }
+    }
+  }
+
+  private static void sessions(SparkSession spark, Path work, Setup s, int rows, String kind)
+      throws Exception {
+    if (!List.of("calibration", "inference").contains(kind)) {
+      throw new IllegalArgumentException("calibration|inference, got " + kind);
+    }
+    OnnxModel fp32 = OnnxModelIO.read(work.resolve("all-minilm-l6-v2.onnx"));
+    Quantizer.Prepared prepared = Quantizer.prepare(fp32, QuantOptions.defaults());
+    Path aug = work.resolve("calibration-model-default-ops.onnx");
+    OnnxModelIO.write(prepared.augmented().model(), aug, OnnxModelIO.WriteOptions.DEFAULT);
+    Dataset<Row> ds = Datasets.read(spark, "minilm", s.data().toUri().toString(), 0, null);
+    Collect task =
+        new Collect(
+            new HadoopObjectStore(spark.sparkContext().hadoopConfiguration(), Map.of()),
+            aug.toUri().toString(),
+            Hashing.sha256(Files.readAllBytes(aug)),
+            s.plain().decoder(),
+            prepared.augmented().outputFor(),
+            kind);
+    long t0 = System.nanoTime();
+    long n = Datasets.internalRows(ds, 2).mapPartitions(task).reduce(Long::sum);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(
+        Locale.ROOT,
+        "RESULT sessions kind=%s rows=%d tensors=%d seconds=%.1f peak_rss_mb=%.1f%n",
+        kind,
+        n,
+        prepared.augmented().outputFor().size(),
+        secs,
+        vmHwmKb() / 1e3);
   }
 
   private static void memory(SparkSession spark, Setup s, int rows) {
