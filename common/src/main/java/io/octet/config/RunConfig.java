@@ -73,8 +73,11 @@ public record RunConfig(
     }
     long bytes = c.getBytes("memory-budget");
     if (bytes <= 0) {
-      throw new IllegalArgumentException(
-          "run.memory-budget must be auto or a size above 0 like 12g, got " + bytes);
+      // A BadValue carries the value's origin, so the error names the --set, variable or file.
+      throw new com.typesafe.config.ConfigException.BadValue(
+          c.getValue("memory-budget").origin(),
+          "memory-budget",
+          "must be auto or a size above 0 like 12g, got " + bytes + " bytes");
     }
     return bytes;
   }

@@ -38,6 +38,13 @@ public final class ActivationFootprint implements Serializable {
   public static final int WORK_FACTOR = 8;
 
   /**
+   * The most tensor groups a model is split into: each costs one more pass of inference over the
+   * calibration data and one more copy of the model in staging; beyond this, the budget is too
+   * small for the model to be worth calibrating under it.
+   */
+  public static final int MAX_GROUPS = 16;
+
+  /**
    * A calibrated tensor's shape per row, as a function of the row's largest input dimension.
    *
    * @param name the tensor
@@ -216,11 +223,17 @@ public final class ActivationFootprint implements Serializable {
   }
 
   private long workBytes(long d) {
-    long max = 0;
-    for (int i = 0; i < tensors.size(); i++) {
-      max = Math.max(max, estimate(i, d));
+    return tensors.isEmpty() ? 0 : WORK_FACTOR * estimate(largest(d), d);
+  }
+
+  private int largest(long d) {
+    int best = 0;
+    for (int i = 1; i < tensors.size(); i++) {
+      if (estimate(i, d) > estimate(best, d)) {
+        best = i;
+      }
     }
-    return WORK_FACTOR * max;
+    return best;
   }
 
   /**
@@ -274,7 +287,17 @@ public final class ActivationFootprint implements Serializable {
       if (t + work > shareBytes) {
         throw QuantErrors.overBudget(
             model,
-            "one row of the calibrated tensor '" + name + "' (input dimension " + d + ")",
+            "one row at input dimension "
+                + d
+                + " of the calibrated tensor '"
+                + name
+                + "' ("
+                + QuantErrors.bytes(t)
+                + ") with ONNX Runtime's working memory ("
+                + WORK_FACTOR
+                + " × the largest tensor, '"
+                + tensors.get(largest(d)).name()
+                + "')",
             t + work,
             budget + "; one batch may use " + QuantErrors.bytes(shareBytes));
       }
@@ -288,6 +311,21 @@ public final class ActivationFootprint implements Serializable {
     }
     if (!current.isEmpty()) {
       out.add(current);
+    }
+    if (out.size() > MAX_GROUPS) {
+      throw QuantErrors.overBudget(
+          model,
+          "one row at input dimension "
+              + d
+              + " of its "
+              + tensors.size()
+              + " calibrated tensors, split into at most "
+              + MAX_GROUPS
+              + " groups (one pass over the data each; this budget would need "
+              + out.size()
+              + ")",
+          rowBytes(d),
+          budget + "; one batch may use " + QuantErrors.bytes(shareBytes));
     }
     return out;
   }

@@ -53,8 +53,10 @@ public final class OrtRuntime {
    * @param intraOpThreads threads for one operator (set from {@code spark.task.cpus} in jobs)
    * @param optimize apply all graph optimizations (fusions that make INT8 fast); off for probes
    * @param calibration a calibration session: see {@link #calibration(int)}
+   * @param arena ONNX Runtime's CPU memory arena and memory pattern (see {@link #batch(int)})
    */
-  public record SessionSettings(int intraOpThreads, boolean optimize, boolean calibration) {
+  public record SessionSettings(
+      int intraOpThreads, boolean optimize, boolean calibration, boolean arena) {
     /** Validates the thread count. */
     public SessionSettings {
       if (intraOpThreads < 1) {
@@ -69,7 +71,20 @@ public final class OrtRuntime {
      * @param optimize apply all graph optimizations
      */
     public SessionSettings(int intraOpThreads, boolean optimize) {
-      this(intraOpThreads, optimize, false);
+      this(intraOpThreads, optimize, false, true);
+    }
+
+    /**
+     * An inference session for budgeted batch work (validation): all optimizations, but no CPU
+     * memory arena and no memory pattern. An arena keeps its largest batch's memory for the
+     * session's life, outside what the batches in flight reserve; without it the memory a batch
+     * used goes back when the batch ends, so the budget's accounting holds.
+     *
+     * @param intraOpThreads threads for one operator
+     * @return the settings
+     */
+    public static SessionSettings batch(int intraOpThreads) {
+      return new SessionSettings(intraOpThreads, true, false, false);
     }
 
     /**
@@ -97,7 +112,7 @@ public final class OrtRuntime {
      * @return the settings
      */
     public static SessionSettings calibration(int intraOpThreads) {
-      return new SessionSettings(intraOpThreads, false, true);
+      return new SessionSettings(intraOpThreads, false, true, false);
     }
   }
 
@@ -153,10 +168,12 @@ public final class OrtRuntime {
       o.setExecutionMode(ExecutionMode.SEQUENTIAL);
       if (s.calibration()) {
         o.setOptimizationLevel(OptLevel.BASIC_OPT);
-        o.setCPUArenaAllocator(false);
-        o.setMemoryPatternOptimization(false);
       } else {
         o.setOptimizationLevel(s.optimize() ? OptLevel.ALL_OPT : OptLevel.NO_OPT);
+      }
+      if (!s.arena()) {
+        o.setCPUArenaAllocator(false);
+        o.setMemoryPatternOptimization(false);
       }
       o.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
       return o;

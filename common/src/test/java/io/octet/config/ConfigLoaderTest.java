@@ -178,7 +178,8 @@ class ConfigLoaderTest {
               () -> load(GOOD, List.of("run.memory-budget=" + bad), Map.of(), new Properties()))
           .as(bad)
           .isInstanceOf(QuantException.class)
-          .hasMessageContaining("memory-budget");
+          .hasMessageContaining("memory-budget")
+          .hasMessageContaining("--set run.memory-budget=" + bad);
     }
   }
 

@@ -86,7 +86,23 @@ class ActivationFootprintTest {
         .isInstanceOf(QuantException.class)
         .hasMessageContaining("Model 'bert'")
         .hasMessageContaining("calibrated tensor 'hidden'")
+        .hasMessageContaining("the largest tensor, 'scores'")
         .hasMessageContaining("4 GiB per executor");
+  }
+
+  @Test
+  void moreGroupsThanTheCapFailNamingTheCount() {
+    List<TensorShape> many = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      many.add(TensorShape.fromProbes("t" + i, dims(1, 100), 1, null, 1, 4));
+    }
+    ActivationFootprint f = new ActivationFootprint(many);
+    long work = ActivationFootprint.WORK_FACTOR * 400L;
+    assertThat(f.groups("m", 1, work + 1200, "b")).hasSize(14); // 3 tensors of 400 B each
+    assertThatThrownBy(() -> f.groups("m", 1, work + 400, "b"))
+        .isInstanceOf(QuantException.class)
+        .hasMessageContaining("at most " + ActivationFootprint.MAX_GROUPS + " groups")
+        .hasMessageContaining("would need 40");
   }
 
   @Test

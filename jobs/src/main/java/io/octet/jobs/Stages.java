@@ -81,6 +81,7 @@ final class Stages {
           return 0;
         }
         if (m.quantization().mode() == QuantMode.STATIC) {
+          out.println("[octet] memory budget: " + ctx.memoryBudget().describe());
           p.calibrate();
           SparkMemory.peakLine(ctx.spark().sparkContext(), ctx.memoryBudget())
               .ifPresent(out::println);

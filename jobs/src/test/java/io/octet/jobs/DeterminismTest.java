@@ -9,6 +9,7 @@ import io.octet.jobs.calibrate.CalibrationTask;
 import io.octet.jobs.calibrate.PartialStats;
 import io.octet.jobs.data.Datasets;
 import io.octet.jobs.data.RowDecoder;
+import io.octet.jobs.spark.BatchMemory;
 import io.octet.jobs.spark.HadoopObjectStore;
 import io.octet.onnx.OnnxModel;
 import io.octet.onnx.OnnxModelIO;
@@ -85,7 +86,7 @@ class DeterminismTest extends SparkTestBase {
             prepared.augmented().outputFor(),
             4096,
             7,
-            CalibrationTask.BatchMemory.unbounded(prepared.augmented().outputFor().keySet()));
+            BatchMemory.unbounded(prepared.augmented().outputFor().keySet()));
     var rows = Datasets.internalRows(ds, partitions);
     PartialStats merged =
         failOnce

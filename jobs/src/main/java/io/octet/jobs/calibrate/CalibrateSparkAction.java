@@ -7,6 +7,7 @@ import io.octet.histogram.Histogram;
 import io.octet.jobs.data.Datasets;
 import io.octet.jobs.data.RowDecoder;
 import io.octet.jobs.pipeline.StageContext;
+import io.octet.jobs.spark.BatchMemory;
 import io.octet.jobs.spark.ExecutorModels;
 import io.octet.memory.ActivationFootprint;
 import io.octet.memory.MemoryBudget;
@@ -96,10 +97,10 @@ public final class CalibrateSparkAction {
               : ModelAugmenter.augment(prepared.fp32(), group);
       String augUri = fullUri;
       String augSha = fullSha;
+      String groupName = prefix + "calibration-model-g" + g + ".onnx";
       if (plan.groups().size() > 1) {
-        String name = prefix + "calibration-model-g" + g + ".onnx";
-        augUri = ctx.staged(name);
-        augSha = ctx.stageModel(augmented.model(), name);
+        augUri = ctx.staged(groupName);
+        augSha = ctx.stageModel(augmented.model(), groupName);
       }
       CalibrationTask task =
           new CalibrationTask(
@@ -128,6 +129,10 @@ public final class CalibrateSparkAction {
         merged = merged == null ? part : merged.union(part);
       } finally {
         ctx.spark().sparkContext().clearJobGroup();
+        if (plan.groups().size() > 1) {
+          // One group's copy of the model at a time in staging, not one per group.
+          ctx.unstage(groupName);
+        }
       }
     }
     if (merged.rows() == 0) {
@@ -150,7 +155,7 @@ public final class CalibrateSparkAction {
    * @param groups the calibrated tensors, in groups each served by its own session and pass
    * @param batchMemory how tasks size and admit batches
    */
-  record MemoryPlan(List<List<String>> groups, CalibrationTask.BatchMemory batchMemory) {}
+  record MemoryPlan(List<List<String>> groups, BatchMemory batchMemory) {}
 
   private MemoryPlan planMemory(
       Quantizer.Prepared prepared,
@@ -209,7 +214,6 @@ public final class CalibrateSparkAction {
               budget.describe(),
               rowsFit));
     }
-    return new MemoryPlan(
-        groups, new CalibrationTask.BatchMemory(footprint, share, capacity, budget.describe()));
+    return new MemoryPlan(groups, new BatchMemory(footprint, share, capacity, budget.describe()));
   }
 }

@@ -5,6 +5,7 @@ import io.octet.data.Sample;
 import io.octet.histogram.Histogram;
 import io.octet.histogram.HistogramAccumulator;
 import io.octet.jobs.data.RowDecoder;
+import io.octet.jobs.spark.BatchMemory;
 import io.octet.jobs.spark.ExecutorModels;
 import io.octet.jobs.spark.HadoopObjectStore;
 import io.octet.memory.ActivationFootprint;
@@ -55,35 +56,6 @@ public record CalibrationTask(
     int batchSize,
     BatchMemory memory)
     implements FlatMapFunction<Iterator<InternalRow>, PartialStats>, Serializable {
-
-  /**
-   * How batches are sized and admitted.
-   *
-   * @param footprint the calibrated tensors' shapes (a fresh copy is measured per task)
-   * @param shareBytes what one batch may use (one task slot's share)
-   * @param capacityBytes what all batches of an executor may use together
-   * @param budget the budget's description, for errors
-   */
-  public record BatchMemory(
-      ActivationFootprint footprint, long shareBytes, long capacityBytes, String budget)
-      implements Serializable {
-    private static final long serialVersionUID = 1L;
-
-    /**
-     * A plan without a budget (tests and benchmarks that measure without one).
-     *
-     * @param tensors the calibrated tensors
-     * @return batches of up to the configured size, never waiting
-     */
-    public static BatchMemory unbounded(java.util.Collection<String> tensors) {
-      List<ActivationFootprint.TensorShape> shapes = new ArrayList<>();
-      for (String t : tensors) {
-        shapes.add(new ActivationFootprint.TensorShape(t, new long[0], new boolean[0], 1, 4));
-      }
-      long huge = Long.MAX_VALUE / 4;
-      return new BatchMemory(new ActivationFootprint(shapes), huge, huge, "no budget");
-    }
-  }
 
   @Override
   public Iterator<PartialStats> call(Iterator<InternalRow> rows) {
@@ -138,9 +110,7 @@ public record CalibrationTask(
       long bytes = n * sizer.footprint.rowBytes(sizer.returned, d);
       String what =
           "a calibration batch of " + n + (n == 1 ? " row" : " rows") + " at input dimension " + d;
-      try (NativeMemoryPool.Reservation r =
-              NativeMemoryPool.jvm()
-                  .reserve(bytes, memory.capacityBytes(), modelName, what, memory.budget());
+      try (NativeMemoryPool.Reservation r = memory.reserve(bytes, modelName, what);
           InputBatch in = InputBatch.of(new ArrayList<>(batch))) {
         c.observe(in, sizer.footprint, d);
       }

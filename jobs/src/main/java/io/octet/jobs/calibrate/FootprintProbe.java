@@ -27,7 +27,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
  * different sizes, and the calibration model runs those two rows alone on the driver. The two runs
  * show which dimensions of each tensor grow with the input (see {@link ActivationFootprint}).
  */
-final class FootprintProbe {
+public final class FootprintProbe {
   private FootprintProbe() {}
 
   /**
@@ -36,12 +36,12 @@ final class FootprintProbe {
    * @param maxDim the largest input dimension of any row
    * @param shortest up to two rows: the shortest, and the shortest of another size
    */
-  record Scan(long maxDim, List<Sized> shortest) implements Serializable {
+  public record Scan(long maxDim, List<Sized> shortest) implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
   /** A row and its largest input dimension. */
-  record Sized(long dim, InternalRow row) implements Serializable {
+  public record Sized(long dim, InternalRow row) implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
@@ -52,7 +52,7 @@ final class FootprintProbe {
    * @param decoder their decoder
    * @return the scan
    */
-  static Scan scan(JavaRDD<InternalRow> rows, RowDecoder decoder) {
+  public static Scan scan(JavaRDD<InternalRow> rows, RowDecoder decoder) {
     return rows.mapPartitions(
             (Iterator<InternalRow> it) -> {
               Scan acc = new Scan(1, List.of());
@@ -64,7 +64,7 @@ final class FootprintProbe {
               }
               return List.of(acc).iterator();
             })
-        .reduce(FootprintProbe::merge);
+        .fold(new Scan(1, List.of()), FootprintProbe::merge);
   }
 
   private static Scan merge(Scan a, Scan b) {
@@ -90,7 +90,7 @@ final class FootprintProbe {
    * @param model the model's name, for errors
    * @return the footprint, in {@code outputFor} order
    */
-  static ActivationFootprint probe(
+  public static ActivationFootprint probe(
       OrtSession session,
       Scan scan,
       RowDecoder decoder,
@@ -143,7 +143,7 @@ final class FootprintProbe {
    * @param s the row
    * @return the dimension
    */
-  static long dynamicDim(Sample s) {
+  public static long dynamicDim(Sample s) {
     List<long[]> shapes = new ArrayList<>();
     for (TensorValue v : s.inputs().values()) {
       shapes.add(v.shape());

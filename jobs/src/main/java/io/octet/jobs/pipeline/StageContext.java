@@ -284,6 +284,24 @@ public final class StageContext {
     return Hashing.sha256(openLocal(local));
   }
 
+  /**
+   * Removes a file {@link #stageModel} wrote (with its external data files), from staging and from
+   * the local scratch directory, once nothing needs it.
+   *
+   * @param name the name it was staged under
+   */
+  public void unstage(String name) {
+    Path dir = scratch.resolve("staged");
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().startsWith(name)).toList()) {
+        store.delete(staged(f.getFileName().toString()));
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static java.io.InputStream openLocal(Path p) {
     try {
       return Files.newInputStream(p);

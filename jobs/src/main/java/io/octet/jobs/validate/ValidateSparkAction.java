@@ -11,15 +11,21 @@ import io.octet.cpu.WeightEncoding;
 import io.octet.data.Batching;
 import io.octet.data.Sample;
 import io.octet.error.QuantErrors;
+import io.octet.jobs.calibrate.FootprintProbe;
 import io.octet.jobs.data.Datasets;
 import io.octet.jobs.data.RowDecoder;
 import io.octet.jobs.pipeline.StageContext;
+import io.octet.jobs.spark.BatchMemory;
+import io.octet.memory.ActivationFootprint;
+import io.octet.memory.MemoryBudget;
+import io.octet.onnx.OnnxGraph;
 import io.octet.onnx.OnnxModel;
 import io.octet.onnx.OnnxModelIO;
 import io.octet.quant.ModelAugmenter;
 import io.octet.quant.QuantizedNodes;
 import io.octet.runtime.InputBatch;
 import io.octet.runtime.OrtRuntime;
+import io.octet.runtime.TypeProbe;
 import io.octet.validate.Gate;
 import io.octet.validate.Latency;
 import io.octet.validate.ValidationMetrics;
@@ -126,7 +132,8 @@ public final class ValidateSparkAction {
             compare,
             nodeOutputs,
             vc.nodeSqnrRows(),
-            rowsPerBatch(vc));
+            rowsPerBatch(vc),
+            inferenceMemory(fp32, rows, decoder));
     var sc = ctx.spark().sparkContext();
     sc.setJobGroup("octet-validate-" + model.name(), "Octet: validate " + model.name(), false);
     PartialValidation merged;
@@ -287,5 +294,43 @@ public final class ValidateSparkAction {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Plans validation batches inside the memory budget: the FP32 model, with every float tensor
+   * exposed, runs the two shortest validation rows of different lengths on the driver to learn how
+   * its activations grow with the input; a batch then reserves, per row, ONNX Runtime's working
+   * memory and outputs for the FP32 and the INT8 session (INT8 activations are no larger).
+   */
+  private ValidationTask.Inference inferenceMemory(
+      OnnxModel fp32, JavaRDD<InternalRow> rows, RowDecoder decoder) {
+    var model = ctx.model();
+    MemoryBudget budget = ctx.memoryBudget();
+    long capacity =
+        budget.batchBytes(model.name(), ctx.fp32Bytes(), ctx.registry().run().executorSessions());
+    Map<String, TypeProbe.TensorType> types = TypeProbe.probe(fp32);
+    OnnxGraph graph = new OnnxGraph(fp32.proto().getGraph());
+    List<String> floats = new ArrayList<>();
+    for (var e : types.entrySet()) {
+      if (e.getValue().isFloat()
+          && !graph.isGraphInput(e.getKey())
+          && graph.initializer(e.getKey()).isEmpty()) {
+        floats.add(e.getKey());
+      }
+    }
+    ModelAugmenter.Augmented all = ModelAugmenter.augment(fp32, floats);
+    FootprintProbe.Scan scan = FootprintProbe.scan(rows, decoder);
+    ActivationFootprint footprint;
+    try (OrtSession s = OrtRuntime.open(all.model(), OrtRuntime.SessionSettings.calibration(1))) {
+      footprint = FootprintProbe.probe(s, scan, decoder, all.outputFor(), model.name());
+    } catch (OrtException e) {
+      throw QuantErrors.runtime(model.name(), "closing a session", e);
+    }
+    List<String> outputs = new ArrayList<>();
+    fp32.proto().getGraph().getOutputList().forEach(o -> outputs.add(o.getName()));
+    outputs.retainAll(all.outputFor().keySet());
+    return new ValidationTask.Inference(
+        new BatchMemory(footprint, budget.perTaskBytes(capacity), capacity, budget.describe()),
+        outputs);
   }
 }

@@ -2,9 +2,12 @@ package io.octet.jobs.validate;
 
 import io.octet.data.Batching;
 import io.octet.data.Sample;
+import io.octet.jobs.calibrate.FootprintProbe;
 import io.octet.jobs.data.RowDecoder;
+import io.octet.jobs.spark.BatchMemory;
 import io.octet.jobs.spark.ExecutorModels;
 import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.memory.ActivationFootprint;
 import io.octet.runtime.InputBatch;
 import io.octet.validate.MetricsAccumulator;
 import io.octet.validate.NodeSqnr;
@@ -32,7 +35,8 @@ import org.apache.spark.sql.catalyst.InternalRow;
  * @param opts comparison options
  * @param nodeOutputs node outputs compared for sensitivity
  * @param nodeRows rows per partition used for sensitivity
- * @param batchSize rows per batch
+ * @param batchSize the most rows per batch
+ * @param memory how batches fit the memory budget
  */
 public record ValidationTask(
     HadoopObjectStore store,
@@ -43,8 +47,19 @@ public record ValidationTask(
     ValidationOptions opts,
     List<String> nodeOutputs,
     int nodeRows,
-    int batchSize)
+    int batchSize,
+    Inference memory)
     implements FlatMapFunction<Iterator<InternalRow>, PartialValidation>, Serializable {
+
+  /**
+   * How comparison batches fit the memory budget.
+   *
+   * @param batches batch sizing and admission
+   * @param outputs the FP32 model's outputs (what a session returns)
+   */
+  public record Inference(BatchMemory batches, List<String> outputs) implements Serializable {
+    private static final long serialVersionUID = 1L;
+  }
 
   /**
    * Two staged models and what is needed to fetch them.
@@ -71,9 +86,10 @@ public record ValidationTask(
         ValidationOptions o,
         int threads,
         List<ExecutorModels.Lease> held) {
-      ExecutorModels.Lease a = ExecutorModels.lease(store, fp32Uri, fp32Sha, fp32Data, threads);
+      var settings = io.octet.runtime.OrtRuntime.SessionSettings.batch(threads);
+      ExecutorModels.Lease a = ExecutorModels.lease(store, fp32Uri, fp32Sha, fp32Data, settings);
       held.add(a);
-      ExecutorModels.Lease b = ExecutorModels.lease(store, int8Uri, int8Sha, int8Data, threads);
+      ExecutorModels.Lease b = ExecutorModels.lease(store, int8Uri, int8Sha, int8Data, settings);
       held.add(b);
       return new OutputComparer(a.session(), b.session(), model, o);
     }
@@ -92,6 +108,7 @@ public record ValidationTask(
       MetricsAccumulator acc = new MetricsAccumulator(opts.topK());
       MetricsAccumulator discard = new MetricsAccumulator(opts.topK());
       NodeSqnr nodes = new NodeSqnr();
+      ActivationFootprint footprint = memory.batches().footprint().fresh();
       List<Sample> sensitivityRows = new ArrayList<>();
       Batching.Streamer streamer = new Batching.Streamer(batchSize, 64);
       long i = 0;
@@ -102,11 +119,11 @@ public record ValidationTask(
         }
         List<Sample> full = streamer.add(s);
         if (!full.isEmpty()) {
-          compare(main, full, acc, List.of(), null);
+          compareWithin(main, full, acc, footprint);
         }
       }
       for (List<Sample> batch : streamer.flush()) {
-        compare(main, batch, acc, List.of(), null);
+        compareWithin(main, batch, acc, footprint);
       }
       if (sens != null) {
         // One row at a time: every quantized node's output comes back, which for a conv net is
@@ -120,6 +137,30 @@ public record ValidationTask(
       return List.of(new PartialValidation(acc, nodes, cpus)).iterator();
     } finally {
       held.forEach(ExecutorModels.Lease::close);
+    }
+  }
+
+  /**
+   * Compares rows of one shape in batches that fit one task slot's share: per row, the FP32 and the
+   * INT8 session's working memory and outputs.
+   */
+  private void compareWithin(
+      OutputComparer cmp,
+      List<Sample> rowsOfOneShape,
+      MetricsAccumulator acc,
+      ActivationFootprint f) {
+    long d = FootprintProbe.dynamicDim(rowsOfOneShape.get(0));
+    long perRow = 2 * f.rowBytes(memory.outputs(), d);
+    int fit = (int) Math.min(batchSize, memory.batches().shareBytes() / Math.max(1, perRow));
+    int at = 0;
+    while (at < rowsOfOneShape.size()) {
+      int n = Math.max(1, Math.min(fit, rowsOfOneShape.size() - at));
+      String what =
+          "a validation batch of " + n + (n == 1 ? " row" : " rows") + " at input dimension " + d;
+      try (var r = memory.batches().reserve(n * perRow, modelName, what)) {
+        compare(cmp, rowsOfOneShape.subList(at, at + n), acc, List.of(), null);
+      }
+      at += n;
     }
   }
 

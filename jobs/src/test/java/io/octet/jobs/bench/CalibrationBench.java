@@ -11,6 +11,7 @@ import io.octet.jobs.calibrate.PartialStats;
 import io.octet.jobs.data.Datasets;
 import io.octet.jobs.data.RowDecoder;
 import io.octet.jobs.demo.DemoData;
+import io.octet.jobs.spark.BatchMemory;
 import io.octet.jobs.spark.ExecutorModels;
 import io.octet.jobs.spark.HadoopObjectStore;
 import io.octet.onnx.OnnxModel;
@@ -139,7 +140,7 @@ public final class CalibrationBench {
             prepared.augmented().outputFor(),
             4096,
             32,
-            CalibrationTask.BatchMemory.unbounded(prepared.augmented().outputFor().keySet()));
+            BatchMemory.unbounded(prepared.augmented().outputFor().keySet()));
     Plain plain =
         new Plain(
             store,
