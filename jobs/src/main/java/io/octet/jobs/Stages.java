@@ -81,10 +81,10 @@ final class Stages {
           return 0;
         }
         if (m.quantization().mode() == QuantMode.STATIC) {
-          out.println("[octet] memory budget: " + ctx.memoryBudget().describe());
+          var budget = ctx.memoryBudget();
+          out.println("[octet] memory budget: " + budget.describe());
           p.calibrate();
-          SparkMemory.peakLine(ctx.spark().sparkContext(), ctx.memoryBudget())
-              .ifPresent(out::println);
+          SparkMemory.peakLine(ctx.spark().sparkContext(), budget).ifPresent(out::println);
         } else {
           out.printf(
               "[octet] %s uses mode %s: no calibration needed%n",

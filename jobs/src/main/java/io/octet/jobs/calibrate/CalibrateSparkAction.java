@@ -73,8 +73,7 @@ public final class CalibrateSparkAction {
     Quantizer.Prepared prepared = Quantizer.prepare(fp32, model.quantization());
     // Before any data is read: a model whose sessions alone do not fit fails at once.
     MemoryBudget budget = ctx.memoryBudget();
-    long capacity =
-        budget.batchBytes(model.name(), ctx.fp32Bytes(), ctx.registry().run().executorSessions());
+    long capacity = ctx.batchBytes(budget);
     Dataset<Row> ds =
         Datasets.read(ctx.spark(), model.name(), cc.dataset(), cc.maxRows(), model.idColumn());
     RowDecoder decoder =

@@ -9,12 +9,10 @@ import io.octet.jobs.spark.BatchMemory;
 import io.octet.jobs.spark.ExecutorModels;
 import io.octet.jobs.spark.HadoopObjectStore;
 import io.octet.memory.ActivationFootprint;
-import io.octet.memory.NativeMemoryPool;
 import io.octet.runtime.ActivationCollector;
 import io.octet.runtime.InputBatch;
 import io.octet.runtime.OrtRuntime.SessionSettings;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +28,8 @@ import org.apache.spark.sql.catalyst.InternalRow;
  *
  * <p>Native memory is bounded by the budget: each batch gets as many rows as its estimated
  * footprint allows within one task's share (measured sizes correct the estimate as batches run),
- * and reserves that estimate in the JVM's {@link NativeMemoryPool} before running, waiting while
- * batches of other tasks hold too much. Histograms do not depend on how rows are batched.
+ * and reserves that estimate in the JVM's memory pool before running, waiting while batches of
+ * other tasks hold too much. Histograms do not depend on how rows are batched.
  *
  * @param store storage for downloading the calibration model
  * @param modelUri the staged calibration (augmented) model
@@ -65,7 +63,8 @@ public record CalibrationTask(
     try (ExecutorModels.Lease lease =
         ExecutorModels.lease(
             store, modelUri, modelSha, dataFiles, SessionSettings.calibration(threads))) {
-      Sizer sizer = new Sizer(memory.footprint().fresh(), outputFor.keySet());
+      // This task's copy: what its batches measure corrects its later estimates.
+      ActivationFootprint footprint = memory.footprint().fresh();
       ActivationCollector collector =
           new ActivationCollector(lease.session(), modelName, outputFor, numBins);
       // Stream with bounded memory: a batch runs as soon as one shape has batchSize rows.
@@ -75,11 +74,11 @@ public record CalibrationTask(
         Sample s = decoder.decode(rows.next(), prefix + i++);
         List<Sample> full = streamer.add(s);
         if (!full.isEmpty()) {
-          run(collector, sizer, full);
+          run(collector, footprint, full);
         }
       }
       for (List<Sample> b : streamer.flush()) {
-        run(collector, sizer, b);
+        run(collector, footprint, b);
       }
       Map<String, Histogram> out = new LinkedHashMap<>();
       for (Map.Entry<String, HistogramAccumulator> e : collector.accumulators().entrySet()) {
@@ -89,32 +88,18 @@ public record CalibrationTask(
     }
   }
 
-  /** A task's footprint (corrected by what it measures) and the tensors its session returns. */
-  private static final class Sizer {
-    private final ActivationFootprint footprint;
-    private final List<String> returned;
-
-    private Sizer(ActivationFootprint footprint, java.util.Collection<String> returned) {
-      this.footprint = footprint;
-      this.returned = List.copyOf(returned);
-    }
-  }
-
-  private void run(ActivationCollector c, Sizer sizer, List<Sample> rowsOfOneShape) {
-    long d = FootprintProbe.dynamicDim(rowsOfOneShape.get(0));
-    int at = 0;
-    while (at < rowsOfOneShape.size()) {
-      int fit = sizer.footprint.rowsPerBatch(sizer.returned, d, memory.shareBytes(), batchSize);
-      int n = Math.max(1, Math.min(fit, rowsOfOneShape.size() - at));
-      List<Sample> batch = rowsOfOneShape.subList(at, at + n);
-      long bytes = n * sizer.footprint.rowBytes(sizer.returned, d);
-      String what =
-          "a calibration batch of " + n + (n == 1 ? " row" : " rows") + " at input dimension " + d;
-      try (NativeMemoryPool.Reservation r = memory.reserve(bytes, modelName, what);
-          InputBatch in = InputBatch.of(new ArrayList<>(batch))) {
-        c.observe(in, sizer.footprint, d);
-      }
-      at += n;
-    }
+  private void run(ActivationCollector c, ActivationFootprint f, List<Sample> rowsOfOneShape) {
+    memory.forEachBatch(
+        rowsOfOneShape,
+        f,
+        outputFor.keySet(),
+        1,
+        modelName,
+        "calibration",
+        (batch, d) -> {
+          try (InputBatch in = InputBatch.of(batch)) {
+            c.observe(in, f, d);
+          }
+        });
   }
 }

@@ -4,9 +4,9 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.octet.data.Sample;
-import io.octet.data.TensorValue;
 import io.octet.error.QuantErrors;
 import io.octet.jobs.data.RowDecoder;
+import io.octet.jobs.spark.BatchMemory;
 import io.octet.memory.ActivationFootprint;
 import io.octet.memory.ActivationFootprint.TensorShape;
 import io.octet.runtime.InputBatch;
@@ -59,7 +59,7 @@ public final class FootprintProbe {
               long i = 0;
               while (it.hasNext()) {
                 InternalRow r = it.next();
-                long d = dynamicDim(decoder.decode(r, "scan-" + i++));
+                long d = BatchMemory.dynamicDim(decoder.decode(r, "scan-" + i++));
                 acc = merge(acc, new Scan(d, List.of(new Sized(d, r.copy()))));
               }
               return List.of(acc).iterator();
@@ -135,19 +135,5 @@ public final class FootprintProbe {
       throw QuantErrors.runtime(model, "measuring the calibration model's activations", e);
     }
     return out;
-  }
-
-  /**
-   * Returns a row's largest input dimension.
-   *
-   * @param s the row
-   * @return the dimension
-   */
-  public static long dynamicDim(Sample s) {
-    List<long[]> shapes = new ArrayList<>();
-    for (TensorValue v : s.inputs().values()) {
-      shapes.add(v.shape());
-    }
-    return ActivationFootprint.dynamicDim(shapes);
   }
 }

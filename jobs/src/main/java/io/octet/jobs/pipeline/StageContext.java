@@ -217,6 +217,17 @@ public final class StageContext {
   }
 
   /**
+   * Returns what this model's batches may hold together in one executor: the budget less heap, JVM
+   * and this model's open sessions; fails the model when nothing is left.
+   *
+   * @param budget {@link #memoryBudget()}
+   * @return bytes
+   */
+  public long batchBytes(MemoryBudget budget) {
+    return budget.batchBytes(model.name(), fp32Bytes(), registry.run().executorSessions());
+  }
+
+  /**
    * Returns the FP32 model file's SHA-256.
    *
    * @return the hash

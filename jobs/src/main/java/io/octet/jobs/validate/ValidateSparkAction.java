@@ -306,8 +306,7 @@ public final class ValidateSparkAction {
       OnnxModel fp32, JavaRDD<InternalRow> rows, RowDecoder decoder) {
     var model = ctx.model();
     MemoryBudget budget = ctx.memoryBudget();
-    long capacity =
-        budget.batchBytes(model.name(), ctx.fp32Bytes(), ctx.registry().run().executorSessions());
+    long capacity = ctx.batchBytes(budget);
     Map<String, TypeProbe.TensorType> types = TypeProbe.probe(fp32);
     OnnxGraph graph = new OnnxGraph(fp32.proto().getGraph());
     List<String> floats = new ArrayList<>();

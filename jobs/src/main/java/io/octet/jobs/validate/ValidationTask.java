@@ -2,12 +2,10 @@ package io.octet.jobs.validate;
 
 import io.octet.data.Batching;
 import io.octet.data.Sample;
-import io.octet.jobs.calibrate.FootprintProbe;
 import io.octet.jobs.data.RowDecoder;
 import io.octet.jobs.spark.BatchMemory;
 import io.octet.jobs.spark.ExecutorModels;
 import io.octet.jobs.spark.HadoopObjectStore;
-import io.octet.memory.ActivationFootprint;
 import io.octet.runtime.InputBatch;
 import io.octet.validate.MetricsAccumulator;
 import io.octet.validate.NodeSqnr;
@@ -108,7 +106,6 @@ public record ValidationTask(
       MetricsAccumulator acc = new MetricsAccumulator(opts.topK());
       MetricsAccumulator discard = new MetricsAccumulator(opts.topK());
       NodeSqnr nodes = new NodeSqnr();
-      ActivationFootprint footprint = memory.batches().footprint().fresh();
       List<Sample> sensitivityRows = new ArrayList<>();
       Batching.Streamer streamer = new Batching.Streamer(batchSize, 64);
       long i = 0;
@@ -119,11 +116,11 @@ public record ValidationTask(
         }
         List<Sample> full = streamer.add(s);
         if (!full.isEmpty()) {
-          compareWithin(main, full, acc, footprint);
+          compareWithin(main, full, acc);
         }
       }
       for (List<Sample> batch : streamer.flush()) {
-        compareWithin(main, batch, acc, footprint);
+        compareWithin(main, batch, acc);
       }
       if (sens != null) {
         // One row at a time: every quantized node's output comes back, which for a conv net is
@@ -145,23 +142,16 @@ public record ValidationTask(
    * INT8 session's working memory and outputs.
    */
   private void compareWithin(
-      OutputComparer cmp,
-      List<Sample> rowsOfOneShape,
-      MetricsAccumulator acc,
-      ActivationFootprint f) {
-    long d = FootprintProbe.dynamicDim(rowsOfOneShape.get(0));
-    long perRow = 2 * f.rowBytes(memory.outputs(), d);
-    int fit = (int) Math.min(batchSize, memory.batches().shareBytes() / Math.max(1, perRow));
-    int at = 0;
-    while (at < rowsOfOneShape.size()) {
-      int n = Math.max(1, Math.min(fit, rowsOfOneShape.size() - at));
-      String what =
-          "a validation batch of " + n + (n == 1 ? " row" : " rows") + " at input dimension " + d;
-      try (var r = memory.batches().reserve(n * perRow, modelName, what)) {
-        compare(cmp, rowsOfOneShape.subList(at, at + n), acc, List.of(), null);
-      }
-      at += n;
-    }
+      OutputComparer cmp, List<Sample> rowsOfOneShape, MetricsAccumulator acc) {
+    BatchMemory b = memory.batches();
+    b.forEachBatch(
+        rowsOfOneShape,
+        b.footprint(),
+        memory.outputs(),
+        2,
+        modelName,
+        "validation",
+        (batch, d) -> compare(cmp, batch, acc, List.of(), null));
   }
 
   private static void compare(
