@@ -13,6 +13,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -456,5 +457,47 @@ public final class TestModels {
       out.put(v.getName(), v.getType().getTensorType().getElemType());
     }
     return out;
+  }
+
+  /**
+   * The digits CNN with a first output "features" [N, 64] whose argmax is never a class index, then
+   * the logits: accuracy on the first output is exactly 0 (the validation-output rule's fixture).
+   */
+  public static ModelProto withFeaturesFirst(ModelProto m) {
+    GraphProto.Builder g = m.getGraph().toBuilder();
+    TensorProto.Builder bias =
+        TensorProto.newBuilder()
+            .setName("features_bias")
+            .setDataType(TensorProto.DataType.FLOAT_VALUE)
+            .addDims(64);
+    for (int i = 0; i < 64; i++) {
+      bias.addFloatData(i < 10 ? -1e6f : 1e6f);
+    }
+    g.addInitializer(bias);
+    g.addNode(
+        NodeProto.newBuilder()
+            .setName("features_flatten")
+            .setOpType("Flatten")
+            .addInput(g.getInput(0).getName())
+            .addOutput("features_flat"));
+    g.addNode(
+        NodeProto.newBuilder()
+            .setName("features_add")
+            .setOpType("Add")
+            .addInput("features_flat")
+            .addInput("features_bias")
+            .addOutput("features"));
+    ValueInfoProto logitsOut = g.getOutput(0);
+    ValueInfoProto features =
+        ValueInfoProto.newBuilder()
+            .setName("features")
+            .setType(
+                TypeProto.newBuilder()
+                    .setTensorType(
+                        TypeProto.Tensor.newBuilder()
+                            .setElemType(TensorProto.DataType.FLOAT_VALUE)))
+            .build();
+    g.clearOutput().addOutput(features).addOutput(logitsOut);
+    return m.toBuilder().setGraph(g).build();
   }
 }

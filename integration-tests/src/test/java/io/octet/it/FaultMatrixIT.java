@@ -2,15 +2,11 @@ package io.octet.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.octet.jobs.Main;
 import io.octet.publish.RunIds;
+import io.octet.testing.TestModels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -115,7 +111,7 @@ class FaultMatrixIT {
     logits = m.getGraph().getOutput(0).getName();
     out.put(
         "two-outputs.onnx",
-        Files.write(in.resolve("two-outputs.onnx"), withFeaturesFirst(m).toByteArray()));
+        Files.write(in.resolve("two-outputs.onnx"), TestModels.withFeaturesFirst(m).toByteArray()));
     Path folder = Files.createDirectories(in.resolve("a-folder.onnx"));
     out.put("a-folder.onnx", folder);
     List<ItData.Digit> calib = ItData.digits(ItData.DIGITS_CALIB);
@@ -143,48 +139,6 @@ class FaultMatrixIT {
   private static Path write(Path in, String name, List<ItData.Digit> rows) throws IOException {
     Path d = Files.createDirectories(in.resolve(name));
     return ItData.writeDigits(d.resolve("part-0.parquet"), rows);
-  }
-
-  /**
-   * The digits CNN with a first output "features" [N, 64] whose argmax is never a class index, then
-   * the logits: accuracy on the first output is exactly 0.
-   */
-  static ModelProto withFeaturesFirst(ModelProto m) {
-    GraphProto.Builder g = m.getGraph().toBuilder();
-    TensorProto.Builder bias =
-        TensorProto.newBuilder()
-            .setName("features_bias")
-            .setDataType(TensorProto.DataType.FLOAT_VALUE)
-            .addDims(64);
-    for (int i = 0; i < 64; i++) {
-      bias.addFloatData(i < 10 ? -1e6f : 1e6f);
-    }
-    g.addInitializer(bias);
-    g.addNode(
-        NodeProto.newBuilder()
-            .setName("features_flatten")
-            .setOpType("Flatten")
-            .addInput(g.getInput(0).getName())
-            .addOutput("features_flat"));
-    g.addNode(
-        NodeProto.newBuilder()
-            .setName("features_add")
-            .setOpType("Add")
-            .addInput("features_flat")
-            .addInput("features_bias")
-            .addOutput("features"));
-    ValueInfoProto logitsOut = g.getOutput(0);
-    ValueInfoProto features =
-        ValueInfoProto.newBuilder()
-            .setName("features")
-            .setType(
-                TypeProto.newBuilder()
-                    .setTensorType(
-                        TypeProto.Tensor.newBuilder()
-                            .setElemType(TensorProto.DataType.FLOAT_VALUE)))
-            .build();
-    g.clearOutput().addOutput(features).addOutput(logitsOut);
-    return m.toBuilder().setGraph(g).build();
   }
 
   /** The URI of an input on the given storage. */

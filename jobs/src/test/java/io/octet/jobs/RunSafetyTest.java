@@ -2,16 +2,12 @@ package io.octet.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.octet.publish.Publisher;
 import io.octet.publish.RunIds;
 import io.octet.storage.LocalObjectStore;
+import io.octet.testing.TestModels;
 import io.octet.util.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -50,50 +46,7 @@ class RunSafetyTest extends SparkTestBase {
     twoOutputs = dir.resolve("two-outputs.onnx");
     ModelProto m = ModelProto.parseFrom(Files.readAllBytes(model));
     logits = m.getGraph().getOutput(0).getName();
-    Files.write(twoOutputs, withFeaturesFirst(m).toByteArray());
-  }
-
-  /**
-   * The digits CNN with a first output "features" [N, 64] whose argmax is never a class index (a
-   * bias of +1e6 on columns 10..63), then the logits: accuracy on the first output is exactly 0.
-   */
-  static ModelProto withFeaturesFirst(ModelProto m) {
-    GraphProto.Builder g = m.getGraph().toBuilder();
-    String input = g.getInput(0).getName();
-    TensorProto.Builder bias =
-        TensorProto.newBuilder()
-            .setName("features_bias")
-            .setDataType(TensorProto.DataType.FLOAT_VALUE)
-            .addDims(64);
-    for (int i = 0; i < 64; i++) {
-      bias.addFloatData(i < 10 ? -1e6f : 1e6f);
-    }
-    g.addInitializer(bias);
-    g.addNode(
-        NodeProto.newBuilder()
-            .setName("features_flatten")
-            .setOpType("Flatten")
-            .addInput(input)
-            .addOutput("features_flat"));
-    g.addNode(
-        NodeProto.newBuilder()
-            .setName("features_add")
-            .setOpType("Add")
-            .addInput("features_flat")
-            .addInput("features_bias")
-            .addOutput("features"));
-    ValueInfoProto logitsOut = g.getOutput(0);
-    ValueInfoProto features =
-        ValueInfoProto.newBuilder()
-            .setName("features")
-            .setType(
-                TypeProto.newBuilder()
-                    .setTensorType(
-                        TypeProto.Tensor.newBuilder()
-                            .setElemType(TensorProto.DataType.FLOAT_VALUE)))
-            .build();
-    g.clearOutput().addOutput(features).addOutput(logitsOut);
-    return m.toBuilder().setGraph(g).build();
+    Files.write(twoOutputs, TestModels.withFeaturesFirst(m).toByteArray());
   }
 
   static String entry(String name, Path onnx, String validationExtra) {
