@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.octet.data.ElemType;
 import io.octet.error.QuantErrors;
@@ -124,8 +125,8 @@ public final class ConfigLoader {
         }
         Config entryConfig = ((ConfigObject) entry).toConfig();
         checkModelKeys(entryConfig.root(), schema, path, source, false);
-        Config merged =
-            ov.modelLevel.withFallback(entryConfig).withFallback(defaults).withFallback(schema);
+        Config user = ov.modelLevel.withFallback(entryConfig).withFallback(defaults);
+        Config merged = explicitRecipe(user, schema).withFallback(schema);
         models.put(name, model(name, merged, schema, source, path));
       }
     }
@@ -150,6 +151,38 @@ public final class ConfigLoader {
     } catch (ConfigException e) {
       throw QuantErrors.badConfig(source, "(file)", "not valid HOCON: " + e.getMessage(), e);
     }
+  }
+
+  /** Keys that name one static recipe: a registry that sets one of them chose its recipe. */
+  static final List<String> RECIPE_KEYS =
+      List.of("quantization.method", "quantization.op-types", "quantization.percentile");
+
+  /**
+   * Explicit per-model settings win over auto mode: settings that name a static recipe (method,
+   * op-types, percentile) without a mode give mode static, as before auto mode was the default; an
+   * explicit quantize-embeddings holds for every auto candidate (auto does not try the other
+   * value).
+   *
+   * @param user what the registry and overrides set for one model (no reference defaults)
+   * @param schema the defaults
+   * @return the user's settings, completed
+   */
+  static Config explicitRecipe(Config user, Config schema) {
+    boolean auto =
+        user.hasPath("quantization.mode")
+            ? "auto".equals(String.valueOf(user.getValue("quantization.mode").unwrapped()))
+            : "auto".equals(schema.getString("quantization.mode"));
+    if (!auto) {
+      return user;
+    }
+    Config out = user;
+    if (!user.hasPath("quantization.mode") && RECIPE_KEYS.stream().anyMatch(user::hasPath)) {
+      out = out.withValue("quantization.mode", ConfigValueFactory.fromAnyRef("static"));
+    } else if (user.hasPath("quantization.quantize-embeddings")
+        && !user.hasPath("quantization.auto.embeddings")) {
+      out = out.withValue("quantization.auto.embeddings", ConfigValueFactory.fromAnyRef(false));
+    }
+    return out;
   }
 
   /** The schema of one model entry: the model keys plus its three sections. */
@@ -190,11 +223,22 @@ public final class ConfigLoader {
             source,
             path + ".tuning",
             () -> io.octet.tune.TuningOptions.fromConfig(merged.getConfig("tuning")));
-    ValidationConfig val =
+    ValidationConfig validation =
         section(
             source,
             path + ".validation",
             () -> ValidationConfig.fromConfig(merged.getConfig("validation")));
+    ValidationConfig val =
+        q.mode() == io.octet.quant.QuantMode.AUTO
+            ? validation.withGate(
+                section(
+                        source,
+                        path + ".quantization.auto",
+                        () ->
+                            io.octet.tune.AutoOptions.fromConfig(
+                                merged.getConfig("quantization.auto")))
+                    .gateFor(validation.gate(), !merged.getIsNull("label-column")))
+            : validation;
     if (q.mode().needsCalibration() && cal.dataset() == null) {
       throw QuantErrors.badConfig(
           source,

@@ -51,4 +51,35 @@ public record ModelConfig(
     }
     inputs = List.copyOf(inputs);
   }
+
+  /**
+   * The {@code quantization.auto} section (checked when the registry is loaded).
+   *
+   * @return auto mode's options
+   */
+  public io.octet.tune.AutoOptions auto() {
+    return io.octet.tune.AutoOptions.fromConfig(resolved.getConfig("quantization.auto"));
+  }
+
+  /**
+   * Returns a copy that quantizes with other options (auto mode's chosen recipe); the resolved
+   * config, which identifies what the user asked for, stays.
+   *
+   * @param q the options
+   * @return the copy
+   */
+  public ModelConfig withQuantization(QuantOptions q) {
+    return new ModelConfig(
+        name,
+        version,
+        uri,
+        inputs,
+        labelColumn,
+        idColumn,
+        q,
+        calibration,
+        validation,
+        tuning,
+        resolved);
+  }
 }

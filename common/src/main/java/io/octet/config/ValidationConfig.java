@@ -49,6 +49,27 @@ public record ValidationConfig(
   }
 
   /**
+   * Returns a copy with another gate.
+   *
+   * @param g the gate
+   * @return the copy
+   */
+  public ValidationConfig withGate(Gate g) {
+    return new ValidationConfig(
+        dataset,
+        partitions,
+        batchSize,
+        maxRows,
+        compare,
+        latencyRounds,
+        latencyRows,
+        latencyThreads,
+        nodeSqnrRows,
+        g,
+        requireTargetCpu);
+  }
+
+  /**
    * Reads the section.
    *
    * @param c the validation section, merged with defaults

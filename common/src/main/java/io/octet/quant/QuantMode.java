@@ -12,7 +12,13 @@ public enum QuantMode {
   /** Half-precision initializers and compute, FP32 at the boundaries. */
   FP16("fp16"),
   /** Blockwise 4-bit MatMul weights (com.microsoft MatMulNBits), activations stay float. */
-  WEIGHT_ONLY_INT4("weight-only-int4");
+  WEIGHT_ONLY_INT4("weight-only-int4"),
+  /**
+   * Not a recipe but the search for one: candidate recipes derived from the graph are evaluated on
+   * the validation sample and the fastest that passes the gate is used ({@code quantization.auto}).
+   * Resolved to one of the other modes before anything is quantized.
+   */
+  AUTO("auto");
 
   private final String configName;
 
@@ -32,7 +38,8 @@ public enum QuantMode {
   /**
    * Whether this mode needs calibration data.
    *
-   * @return true for STATIC
+   * @return true for STATIC (AUTO uses calibration data when there is some, for its static
+   *     candidates, and needs none)
    */
   public boolean needsCalibration() {
     return this == STATIC;

@@ -69,7 +69,9 @@ public record QuantOptions(
     if (target == null || weightEncoding == null) {
       throw new IllegalArgumentException("target and weight encoding are required");
     }
-    boolean int8Kernels = mode == QuantMode.STATIC || mode == QuantMode.DYNAMIC;
+    // Auto mode's candidates include static and dynamic ones: they inherit the encoding.
+    boolean int8Kernels =
+        mode == QuantMode.STATIC || mode == QuantMode.DYNAMIC || mode == QuantMode.AUTO;
     if (int8Kernels && target.includesPairSaturatingKernels() && !weightEncoding.isPairSafe()) {
       throw new IllegalArgumentException(
           "quantization.weight-encoding = "
@@ -140,12 +142,16 @@ public record QuantOptions(
   }
 
   /**
-   * The defaults from {@code reference.conf} ({@code octet.quantization}).
+   * The defaults from {@code reference.conf} ({@code octet.quantization}) as one fixed recipe: when
+   * the default mode is auto (a search, see {@link QuantMode#AUTO}), the static recipe its
+   * candidates start from.
    *
    * @return the default options
    */
   public static QuantOptions defaults() {
-    return fromConfig(ConfigFactory.defaultReference().getConfig("octet.quantization"));
+    QuantOptions d = fromConfig(ConfigFactory.defaultReference().getConfig("octet.quantization"));
+    // Auto mode is a search over recipes, not one: its static candidates start from these.
+    return d.mode() == QuantMode.AUTO ? d.withMode(QuantMode.STATIC) : d;
   }
 
   /**

@@ -71,6 +71,18 @@ public final class Quantizer {
   }
 
   /**
+   * Prepares a model for the modes that need no static plan (dynamic, fp16): constants folded into
+   * initializers and the tensor types probed, no plan and no calibration model.
+   *
+   * @param original the FP32 model
+   * @return the prepared model (plan and augmented model null)
+   */
+  public static Prepared unplanned(OnnxModel original) {
+    OnnxModel folded = ConstantFolding.constantsToInitializers(original);
+    return new Prepared(folded, TypeProbe.probe(folded), null, null);
+  }
+
+  /**
    * Re-plans an already prepared model with other options (exclusions, methods, op types), reusing
    * its tensor types and calibration model: the new plan calibrates a subset of the same tensors,
    * so stored histograms serve it without another inference pass.
@@ -177,6 +189,10 @@ public final class Quantizer {
           Fp16Converter.convert(
               weights, prepared != null ? prepared.types() : TypeProbe.probe(weights), opts, meta);
       case WEIGHT_ONLY_INT4 -> Int4WeightQuantizer.quantize(weights, opts, meta);
+      case AUTO ->
+          throw new IllegalArgumentException(
+              "mode auto is resolved to a recipe per model before quantizing; pick one of its"
+                  + " candidates' options");
     };
   }
 }

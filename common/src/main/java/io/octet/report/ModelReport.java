@@ -75,6 +75,9 @@ public final class ModelReport {
     }
     b.append("<h2 id=\"artifacts\">Artifacts</h2><p>");
     b.append(ModelParts.artifactLinks(m.artifacts(), dir, false)).append("</p>");
+    if (m.auto() != null) {
+      b.append("<h2 id=\"auto\">Auto mode: candidates</h2>").append(AutoParts.section(m.auto()));
+    }
     if (m.tuning() != null) {
       b.append("<h2 id=\"tuning\">Tuning</h2>").append(TuningParts.section(m.tuning()));
     }

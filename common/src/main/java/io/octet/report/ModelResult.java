@@ -26,6 +26,7 @@ import java.util.Map;
  * @param latestMoved whether the {@code latest} pointer moved to this run, or null
  * @param tuning what accuracy-aware tuning did, or null
  * @param target the artifact's CPU target and the CPUs that validated it, or null
+ * @param auto what auto mode's search scored and chose, or null
  */
 public record ModelResult(
     String name,
@@ -44,7 +45,8 @@ public record ModelResult(
     Map<String, String> config,
     Boolean latestMoved,
     Tuning tuning,
-    io.octet.cpu.TargetValidation target) {
+    io.octet.cpu.TargetValidation target,
+    Auto auto) {
 
   /** Copies collections, keeping order; null collections become empty. */
   public ModelResult {
@@ -202,4 +204,57 @@ public record ModelResult(
       double objective,
       boolean passed,
       double speedup) {}
+
+  /**
+   * What auto mode's search did.
+   *
+   * @param objective the metric "closer to FP32" is measured by
+   * @param chosen the chosen recipe's label
+   * @param passedOnSample whether the chosen candidate met the gate on the sample
+   * @param sampleRows validation rows every candidate was scored on
+   * @param timedOn the CPU the candidates were timed on (arch and flags), or ""
+   * @param fp32Bytes the FP32 model's size
+   * @param candidates every candidate, in the order scored
+   */
+  public record Auto(
+      String objective,
+      String chosen,
+      boolean passedOnSample,
+      long sampleRows,
+      String timedOn,
+      long fp32Bytes,
+      List<AutoCandidate> candidates) {
+    /** Copies the list. */
+    public Auto {
+      candidates = candidates == null ? List.of() : List.copyOf(candidates);
+    }
+  }
+
+  /**
+   * One of auto mode's candidates.
+   *
+   * @param label the recipe, e.g. static-transformer/mse+emb8
+   * @param mode its quantization mode
+   * @param objective its metric on the sample (NaN when not scored)
+   * @param meanCosine its mean cosine to FP32 on the sample
+   * @param minCosine its worst row's cosine
+   * @param accuracyDropPoints FP32 − candidate accuracy in points (NaN without labels)
+   * @param speedup its speed over FP32 (NaN when not timed)
+   * @param bytes its size (-1 when unknown)
+   * @param passed whether it met the gate on the sample
+   * @param chosen whether it was published
+   * @param error why it could not be built, or null
+   */
+  public record AutoCandidate(
+      String label,
+      String mode,
+      double objective,
+      double meanCosine,
+      double minCosine,
+      double accuracyDropPoints,
+      double speedup,
+      long bytes,
+      boolean passed,
+      boolean chosen,
+      String error) {}
 }

@@ -73,7 +73,53 @@ final class SummaryParser {
         Secrets.flatten(m.path("config")),
         m.path("latest-moved").isBoolean() ? m.path("latest-moved").booleanValue() : null,
         tuning(m.path("tuning")),
-        io.octet.cpu.TargetValidation.fromJson(m.path("target")));
+        io.octet.cpu.TargetValidation.fromJson(m.path("target")),
+        auto(m.path("auto")));
+  }
+
+  private static ModelResult.Auto auto(JsonNode a) {
+    if (!a.isObject()) {
+      return null;
+    }
+    List<ModelResult.AutoCandidate> list = new ArrayList<>();
+    for (JsonNode x : a.path("candidates")) {
+      JsonNode mt = x.path("metrics");
+      double fp32 = num(mt, "fp32-accuracy");
+      double int8 = num(mt, "int8-accuracy");
+      list.add(
+          new ModelResult.AutoCandidate(
+              text(x, "label"),
+              text(x, "mode"),
+              num(x, "objective"),
+              num(mt, "mean-cosine"),
+              num(mt, "min-cosine"),
+              (fp32 - int8) * 100.0,
+              num(x, "speedup"),
+              x.path("bytes").isNumber() ? x.path("bytes").asLong() : -1,
+              x.path("passed").asBoolean(),
+              x.path("chosen").asBoolean(),
+              x.hasNonNull("error") ? Secrets.redactUri(text(x, "error")) : null));
+    }
+    JsonNode cpu = a.path("timed-on");
+    List<String> flags = new ArrayList<>();
+    cpu.path("flags").forEach(f -> flags.add(f.asText()));
+    String timedOn =
+        cpu.isObject() ? (text(cpu, "arch") + " " + String.join(" ", flags)).trim() : "";
+    JsonNode chosen = a.path("chosen");
+    String label =
+        list.stream()
+            .filter(ModelResult.AutoCandidate::chosen)
+            .map(ModelResult.AutoCandidate::label)
+            .findFirst()
+            .orElse(text(chosen, "family"));
+    return new ModelResult.Auto(
+        text(a, "objective"),
+        label,
+        a.path("passed-on-sample").asBoolean(),
+        Math.max(0, count(a, "sample-rows")),
+        timedOn,
+        a.path("fp32-bytes").isNumber() ? a.path("fp32-bytes").asLong() : -1,
+        list);
   }
 
   private static ModelResult.Tuning tuning(JsonNode t) {

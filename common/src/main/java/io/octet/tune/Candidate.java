@@ -11,7 +11,7 @@ import java.util.Map;
  * Distributed evaluators ship recipes, not models: rebuilding a candidate from the stored
  * histograms is cheap, moving tens of megabytes per candidate is not.
  *
- * @param base the starting point
+ * @param base the starting point (its table is unused by dynamic and fp16 candidates)
  * @param options the quantization options
  */
 public record Candidate(Tuner.Base base, QuantOptions options) {
@@ -36,6 +36,10 @@ public record Candidate(Tuner.Base base, QuantOptions options) {
    */
   public static OnnxModel build(
       String model, Quantizer.Prepared prepared, CalibrationTable table, QuantOptions options) {
+    if (options.mode() != io.octet.quant.QuantMode.STATIC) {
+      // Dynamic and fp16 candidates (auto mode) need neither plan nor table.
+      return Quantizer.quantize(prepared.fp32(), options, prepared, null, Map.of());
+    }
     Quantizer.Prepared p = Quantizer.replan(prepared, options);
     CalibrationTable t = Quantizer.calibrate(model, p.plan(), table.histograms(), table.rows());
     return Quantizer.quantize(p.fp32(), options, p, t, Map.of());

@@ -202,4 +202,81 @@ class ConfigLoaderTest {
         .hasMessageContaining("lists no models");
     assertThatThrownBy(() -> load("models { a { uri = ")).hasMessageContaining("not valid HOCON");
   }
+
+  @Test
+  void autoIsTheDefaultAndHoldsModelsWithoutAFidelityGateToTheDefaultGate() {
+    String reg =
+        """
+        warehouse = "file:///w"
+        models {
+          text { uri = "file:///m/a.onnx", validation { dataset = "file:///v" } }
+          labelled {
+            uri = "file:///m/b.onnx", label-column = label
+            validation { dataset = "file:///v", gate { max-latency-ratio = 1.0 } }
+          }
+          own {
+            uri = "file:///m/c.onnx"
+            validation { dataset = "file:///v", gate { min-sqnr-db = 30 } }
+          }
+          fixed {
+            uri = "file:///m/d.onnx", quantization { mode = dynamic }
+            validation { dataset = "file:///v" }
+          }
+        }
+        """;
+    RegistryConfig r = load(reg);
+    ModelConfig text = r.models().get("text");
+    assertThat(text.quantization().mode()).isEqualTo(io.octet.quant.QuantMode.AUTO);
+    // No calibration data is fine: auto then tries only the recipes that need none.
+    assertThat(text.calibration().dataset()).isNull();
+    assertThat(text.validation().gate().minMeanCosine()).isEqualTo(0.98);
+    assertThat(text.validation().gate().maxAccuracyDropPoints()).isNaN();
+    io.octet.validate.Gate labelled = r.models().get("labelled").validation().gate();
+    assertThat(labelled.maxAccuracyDropPoints()).isEqualTo(1.0);
+    assertThat(labelled.minMeanCosine()).isNaN();
+    assertThat(labelled.maxLatencyRatio()).as("the model's own latency bound stays").isEqualTo(1.0);
+    io.octet.validate.Gate own = r.models().get("own").validation().gate();
+    assertThat(own.minSqnrDb()).isEqualTo(30);
+    assertThat(own.minMeanCosine()).as("a fidelity gate of its own replaces the default").isNaN();
+    assertThat(r.models().get("fixed").validation().gate().minMeanCosine())
+        .as("a named mode keeps the gate it was given")
+        .isNaN();
+    assertThat(text.auto().recipes())
+        .containsExactly("static-transformer", "static-full", "dynamic", "fp16");
+  }
+
+  @Test
+  void explicitRecipeSettingsWinOverAuto() {
+    String reg =
+        """
+        warehouse = "file:///w"
+        defaults { validation { dataset = "file:///v" }, calibration { dataset = "file:///c" } }
+        models {
+          method { uri = "file:///m/a.onnx", quantization { method = mse } }
+          ops { uri = "file:///m/b.onnx", quantization { op-types = [MatMul] } }
+          emb { uri = "file:///m/c.onnx", quantization { quantize-embeddings = false } }
+          named { uri = "file:///m/d.onnx", quantization { mode = auto, method = mse } }
+        }
+        """;
+    RegistryConfig r = load(reg);
+    assertThat(r.models().get("method").quantization().mode())
+        .isEqualTo(io.octet.quant.QuantMode.STATIC);
+    assertThat(r.models().get("method").quantization().method())
+        .isEqualTo(io.octet.calib.CalibrationMethod.MSE);
+    assertThat(r.models().get("ops").quantization().mode())
+        .isEqualTo(io.octet.quant.QuantMode.STATIC);
+    ModelConfig emb = r.models().get("emb");
+    assertThat(emb.quantization().mode()).isEqualTo(io.octet.quant.QuantMode.AUTO);
+    assertThat(emb.auto().embeddings()).as("an explicit quantize-embeddings holds").isFalse();
+    assertThat(r.models().get("named").quantization().mode())
+        .as("mode = auto named explicitly stays auto")
+        .isEqualTo(io.octet.quant.QuantMode.AUTO);
+    assertThatThrownBy(
+            () ->
+                load(
+                    reg.replace("quantize-embeddings = false", "auto { recipes = [static-fast] }")))
+        .isInstanceOf(QuantException.class)
+        .hasMessageContaining("models.emb.quantization.auto")
+        .hasMessageContaining("static-fast");
+  }
 }

@@ -73,7 +73,8 @@ final class StressFixture {
             m.config(),
             m.latestMoved(),
             m.tuning(),
-            m.target());
+            m.target(),
+            m.auto());
     return new Stressed(model, new CalibrationTable(name, t.rows(), tensors));
   }
 }

@@ -56,6 +56,9 @@ final class Stages {
       }
       return 0;
     }
+    if (!a.command().equals("calibrate") && m.quantization().mode() == QuantMode.AUTO) {
+      io.octet.jobs.tune.AutoSparkAction.resume(ctx);
+    }
     switch (a.command()) {
       case "calibrate" -> {
         // The first stage decides for the whole run, as `run` does: unchanged inputs since the
@@ -80,10 +83,17 @@ final class Stages {
               m.name(), latest.get().runId());
           return 0;
         }
-        if (m.quantization().mode() == QuantMode.STATIC) {
+        if (m.quantization().mode() == QuantMode.STATIC
+            || m.quantization().mode() == QuantMode.AUTO) {
           var budget = ctx.memoryBudget();
           out.println("[octet] memory budget: " + budget.describe());
-          p.calibrate();
+          if (m.quantization().mode() == QuantMode.AUTO) {
+            // Auto mode chooses its recipe here, calibrating once when a static one applies;
+            // the later stages of the run read the choice from staging.
+            p.auto();
+          } else {
+            p.calibrate();
+          }
           SparkMemory.peakLine(ctx.spark().sparkContext(), budget).ifPresent(out::println);
         } else {
           out.printf(

@@ -44,6 +44,7 @@ class PipelineTest extends SparkTestBase {
         """
           %s {
             uri = "%s"
+            quantization { mode = static }
             calibration { dataset = "%s" }
             validation { dataset = "%s", latency-rows = 16, latency-rounds = 1, gate { %s } }
             label-column = label

@@ -36,6 +36,7 @@ class TuningPipelineTest extends SparkTestBase {
         models {
           digits {
             uri = "%s"
+            quantization { mode = static }
             calibration { dataset = "%s" }
             validation { dataset = "%s", latency-rows = 16, latency-rounds = 1, node-sqnr-rows = 0,
                          gate { min-sqnr-db = 44 } }

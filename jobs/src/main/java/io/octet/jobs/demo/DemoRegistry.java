@@ -2,7 +2,7 @@ package io.octet.jobs.demo;
 
 import java.nio.file.Path;
 
-/** The demo registry's text: two real models, their data, and gates. */
+/** The demo registry's text: two real models and their data, on Octet's defaults. */
 public final class DemoRegistry {
   private DemoRegistry() {}
 
@@ -21,22 +21,18 @@ public final class DemoRegistry {
         warehouse = "%s"
 
         models {
-          # Sentence embeddings. Dynamic INT8 on the MatMuls (each row's activation range is
-          # taken at run time, so no calibration pass) with 8-bit embedding tables, for the
-          # default portable target: closer to FP32 than ONNX Runtime's own published INT8 of
-          # this model and the same graph, hence the same speed (bench/targets). Static INT8 on
-          # the MatMuls (mode = static, op-types = [MatMul], method = mse, with the calibration
-          # set prepared under data/minilm/calibration) is as close but runs about 4 %% slower:
-          # ONNX Runtime leaves its bias Adds unfused. The residual Adds and LayerNorm arithmetic
-          # stay FP32 either way: their outlier channels do not fit 8 bits.
+          # Sentence embeddings (all-MiniLM-L6-v2), compared as mean-pooled embeddings. No
+          # quantization block and no gate: auto mode (the default) tries the recipes that fit a
+          # transformer, holds them to the default gate (mean cosine >= 0.98 to FP32 on the
+          # held-out text) and publishes the fastest that passes; manifest.json and report.html
+          # list every candidate.
           minilm {
             uri = "%s"
-            quantization { mode = dynamic, quantize-embeddings = true }
+            calibration { dataset = "%s" }
             validation {
               dataset = "%s"
               pooling = mean
               mask-input = attention_mask
-              gate { min-mean-cosine = 0.97 }
             }
             id-column = id
             inputs = [
@@ -46,15 +42,12 @@ public final class DemoRegistry {
             ]
           }
 
-          # A small CNN trained on scikit-learn's digits (models/digits-cnn), gated on top-1.
+          # A small CNN trained on scikit-learn's digits (models/digits-cnn). With a label column,
+          # auto mode's default gate is accuracy: at most 1 point below FP32.
           digits-cnn {
             uri = "%s"
             calibration { dataset = "%s" }
-            validation {
-              dataset = "%s"
-              gate { max-accuracy-drop-points = 0.5 }
-            }
-            quantization { method = percentile }
+            validation { dataset = "%s" }
             label-column = label
             id-column = id
             inputs = [ { name = image, column = image, dtype = float32, shape = [1, 8, 8] } ]
@@ -64,6 +57,7 @@ public final class DemoRegistry {
         .formatted(
             uri(warehouse),
             uri(minilm),
+            uri(data.resolve("minilm/calibration")),
             uri(data.resolve("minilm/validation")),
             uri(digits),
             uri(data.resolve("digits/calibration")),

@@ -48,7 +48,7 @@ public final class Fingerprints {
    * @return the hash and its parts
    */
   public static Inputs of(StageContext ctx) {
-    var m = ctx.model();
+    var m = ctx.requestedModel();
     String mode = ctx.registry().run().datasetFingerprint();
     String modelSha = ctx.fp32Sha();
     List<String> parts = new ArrayList<>();

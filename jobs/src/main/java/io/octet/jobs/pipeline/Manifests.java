@@ -70,7 +70,12 @@ public final class Manifests {
       // Which nodes stayed FP32 and what every trial measured.
       b.set("tuning", Json.parse(ctx.store().readBytes(tuning), tuning));
     }
-    b.set("config", Redaction.config(ConfigHash.tree(m)));
+    String auto = ctx.staged(io.octet.jobs.tune.AutoSparkAction.RECORD);
+    if (ctx.store().exists(auto)) {
+      // Every candidate auto mode scored (fidelity, speed, size) and the recipe it chose.
+      b.set("auto", Json.parse(ctx.store().readBytes(auto), auto));
+    }
+    b.set("config", Redaction.config(ConfigHash.tree(ctx.requestedModel())));
     return b;
   }
 }

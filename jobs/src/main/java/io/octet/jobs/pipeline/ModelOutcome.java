@@ -23,6 +23,7 @@ import java.util.Map;
  * @param latestMoved whether {@code latest} now points at this run
  * @param note a human-readable note (why skipped, etc.)
  * @param tuning the tuning record (tuning.json), or null when tuning did not run
+ * @param auto auto mode's record (auto.json: every candidate and the chosen recipe), or null
  * @param warnings what looked wrong but did not fail the model (suspicious data, capped settings)
  */
 public record ModelOutcome(
@@ -41,6 +42,7 @@ public record ModelOutcome(
     boolean latestMoved,
     String note,
     JsonNode tuning,
+    JsonNode auto,
     java.util.List<String> warnings) {
 
   /** Status of a model that passed its gate and was promoted. */

@@ -69,14 +69,16 @@ public final class ModelPipeline {
             false,
             "inputs unchanged since run " + latest.get().runId());
       }
-      if (m.quantization().mode() == QuantMode.STATIC) {
+      if (m.quantization().mode() == QuantMode.AUTO) {
+        auto();
+      } else if (m.quantization().mode() == QuantMode.STATIC) {
         calibrate();
       }
       QuantizeTask.Outcome q = quantize();
       ValidationOutcome v = validate(q.sha256(), q.dataFiles());
       if (!v.verdict().passed()
           && m.tuning().enabled()
-          && m.quantization().mode() == QuantMode.STATIC) {
+          && ctx.model().quantization().mode() == QuantMode.STATIC) {
         TuneSparkAction.Result t = tune();
         v = validate(t.sha256(), List.of());
       }
@@ -146,6 +148,7 @@ public final class ModelPipeline {
         false,
         error.message(),
         null,
+        null,
         List.of());
   }
 
@@ -171,6 +174,33 @@ public final class ModelPipeline {
   static String named(String model, String message) {
     String tag = "Model '" + model + "'";
     return message.contains(tag) ? message : tag + ": " + message;
+  }
+
+  /**
+   * Runs auto mode's search (calibration included, when a static recipe applies) and points the
+   * context at the chosen recipe.
+   *
+   * @return what it chose
+   */
+  public io.octet.jobs.tune.AutoSparkAction.Result auto() {
+    currentStage = "auto";
+    String name = ctx.model().name();
+    io.octet.jobs.tune.AutoSparkAction.Result r =
+        timedStage(
+            "auto",
+            () ->
+                new io.octet.jobs.tune.AutoSparkAction(
+                        ctx, line -> progress.line(name, "auto", "%s", line))
+                    .execute());
+    stages.put("auto", new ModelOutcome.Stage(stages.get("auto").seconds(), r.calibrated()));
+    progress.line(
+        name,
+        "auto",
+        "%d candidates scored in %.1f s; quantizing with %s",
+        r.candidates(),
+        stages.get("auto").seconds(),
+        r.chosen().label());
+    return r;
   }
 
   /** Runs the calibrate stage. */
@@ -297,6 +327,9 @@ public final class ModelPipeline {
     if (ctx.store().exists(ctx.staged("tuning.json"))) {
       names.add("tuning.json");
     }
+    if (ctx.store().exists(ctx.staged(io.octet.jobs.tune.AutoSparkAction.RECORD))) {
+      names.add(io.octet.jobs.tune.AutoSparkAction.RECORD);
+    }
     for (String n : names) {
       Path local = dir.resolve(n);
       ctx.store().download(ctx.staged(n), local);
@@ -332,6 +365,9 @@ public final class ModelPipeline {
     if (names.contains("tuning.json")) {
       out.put("tuning", rel + "/tuning.json");
     }
+    if (names.contains(io.octet.jobs.tune.AutoSparkAction.RECORD)) {
+      out.put("auto", rel + "/" + io.octet.jobs.tune.AutoSparkAction.RECORD);
+    }
     out.put("report", rel + "/report.html");
     out.put("manifest", Uris.relativize(ctx.warehouse(), r.manifest()));
     return out;
@@ -362,21 +398,23 @@ public final class ModelPipeline {
         v,
         fp32Bytes,
         artifacts,
-        Redaction.config(ConfigHash.tree(m)),
+        Redaction.config(ConfigHash.tree(ctx.requestedModel())),
         m.validation().gate(),
         moved,
         note,
-        stagedTuning(),
+        staged("tuning.json"),
+        staged(io.octet.jobs.tune.AutoSparkAction.RECORD),
         ctx.warnings());
   }
 
   /**
-   * The staged tuning record, when tuning ran in this run. Best effort: outcome() also runs on the
-   * failure path, where storage may be the very thing that failed; throwing here would turn one
-   * model's failure into a crash of the whole run (no summary for any model).
+   * A staged record (tuning.json, auto.json), when its stage ran in this run. Best effort:
+   * outcome() also runs on the failure path, where storage may be the very thing that failed;
+   * throwing here would turn one model's failure into a crash of the whole run (no summary for any
+   * model).
    */
-  JsonNode stagedTuning() {
-    String uri = ctx.staged("tuning.json");
+  JsonNode staged(String name) {
+    String uri = ctx.staged(name);
     try {
       return ctx.store().exists(uri) ? Json.parse(ctx.store().readBytes(uri), uri) : null;
     } catch (RuntimeException e) {

@@ -62,11 +62,12 @@ public final class Reports {
             v,
             fileSize(ctx),
             artifacts,
-            Redaction.config(ConfigHash.tree(m)),
+            Redaction.config(ConfigHash.tree(ctx.requestedModel())),
             m.validation().gate(),
             passed,
             "",
             tuning(ctx),
+            staged(ctx, io.octet.jobs.tune.AutoSparkAction.RECORD),
             ctx.warnings());
     ObjectNode summary =
         SummaryJson.summary(
@@ -95,7 +96,11 @@ public final class Reports {
   }
 
   private static com.fasterxml.jackson.databind.JsonNode tuning(StageContext ctx) {
-    String uri = ctx.staged("tuning.json");
+    return staged(ctx, "tuning.json");
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode staged(StageContext ctx, String name) {
+    String uri = ctx.staged(name);
     return ctx.store().exists(uri) ? Json.parse(ctx.store().readBytes(uri), uri) : null;
   }
 

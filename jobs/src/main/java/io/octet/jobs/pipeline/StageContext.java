@@ -32,7 +32,8 @@ import org.apache.spark.sql.SparkSession;
 public final class StageContext {
   private final SparkSession spark;
   private final RegistryConfig registry;
-  private final ModelConfig model;
+  private final ModelConfig requested;
+  private volatile ModelConfig model;
   private final String runId;
   private final HadoopObjectStore store;
   private final String warehouse;
@@ -62,6 +63,7 @@ public final class StageContext {
       HadoopObjectStore store) {
     this.spark = spark;
     this.registry = registry;
+    this.requested = model;
     this.model = model;
     this.runId = runId;
     this.store = store;
@@ -115,8 +117,34 @@ public final class StageContext {
     return registry;
   }
 
+  /**
+   * The model as the stages see it: in auto mode, once a recipe is chosen, with that recipe's
+   * quantization options.
+   *
+   * @return the model's config
+   */
   public ModelConfig model() {
     return model;
+  }
+
+  /**
+   * The model as the registry gave it (mode auto stays auto): what fingerprints, config hashes and
+   * manifests record.
+   *
+   * @return the model's config
+   */
+  public ModelConfig requestedModel() {
+    return requested;
+  }
+
+  /**
+   * Makes the stages that follow quantize with these options (auto mode's calibration pass and its
+   * chosen recipe).
+   *
+   * @param q the options
+   */
+  public void useQuantization(io.octet.quant.QuantOptions q) {
+    this.model = requested.withQuantization(q);
   }
 
   public String runId() {

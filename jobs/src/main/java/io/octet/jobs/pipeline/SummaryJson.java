@@ -146,6 +146,9 @@ public final class SummaryJson {
     if (m.tuning() != null) {
       o.set("tuning", m.tuning());
     }
+    if (m.auto() != null) {
+      o.set("auto", m.auto());
+    }
     o.set("config", m.config());
     o.put("latest-moved", m.latestMoved());
     return o;

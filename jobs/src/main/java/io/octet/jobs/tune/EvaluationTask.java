@@ -61,6 +61,38 @@ public record EvaluationTask(
   }
 
   /**
+   * Builds a candidate inside an executor from its staged starting point: the prepared FP32 model
+   * and (static candidates) the calibration table are cached per executor JVM.
+   *
+   * @param store storage
+   * @param modelName the model's name
+   * @param base where the starting point is staged
+   * @param options the candidate's options
+   * @return the candidate model
+   */
+  static OnnxModel build(
+      HadoopObjectStore store, String modelName, StagedBase base, QuantOptions options) {
+    boolean isStatic = options.mode() == io.octet.quant.QuantMode.STATIC;
+    Quantizer.Prepared prepared =
+        PREPARED.computeIfAbsent(
+            base.fp32Sha() + "#" + (isStatic ? "static" : "unplanned") + "#" + options.perChannel(),
+            k -> {
+              OnnxModel m =
+                  OnnxModelIO.read(
+                      ExecutorModels.fetch(
+                          store, base.fp32Uri(), base.fp32Sha(), base.dataFiles()));
+              OnnxModel named = new OnnxModel(m.proto(), m.baseDir(), modelName);
+              return isStatic ? Quantizer.prepare(named, options) : Quantizer.unplanned(named);
+            });
+    CalibrationTable table =
+        isStatic
+            ? TABLES.computeIfAbsent(
+                base.tableUri(), u -> CalibrationTable.fromJson(store.readBytes(u), u))
+            : null;
+    return Candidate.build(modelName, prepared, table, options);
+  }
+
+  /**
    * Evaluates the candidate on rows.
    *
    * @param index the candidate's index
@@ -70,20 +102,7 @@ public record EvaluationTask(
   public Tuple2<Integer, MetricsAccumulator> run(int index, List<Sample> rows) {
     TaskContext tc = TaskContext.get();
     int threads = tc == null ? 1 : Math.max(1, tc.cpus());
-    Quantizer.Prepared prepared =
-        PREPARED.computeIfAbsent(
-            base.fp32Sha() + "#" + options.mode() + "#" + options.perChannel(),
-            k -> {
-              OnnxModel m =
-                  OnnxModelIO.read(
-                      ExecutorModels.fetch(
-                          store, base.fp32Uri(), base.fp32Sha(), base.dataFiles()));
-              return Quantizer.prepare(new OnnxModel(m.proto(), m.baseDir(), modelName), options);
-            });
-    CalibrationTable table =
-        TABLES.computeIfAbsent(
-            base.tableUri(), u -> CalibrationTable.fromJson(store.readBytes(u), u));
-    OnnxModel candidate = Candidate.build(modelName, prepared, table, options);
+    OnnxModel candidate = build(store, modelName, base, options);
     MetricsAccumulator acc = new MetricsAccumulator(opts.topK());
     try (ExecutorModels.Lease fp32 =
             ExecutorModels.lease(store, base.fp32Uri(), base.fp32Sha(), base.dataFiles(), threads);

@@ -98,6 +98,18 @@ public final class TuneSparkAction {
   }
 
   private List<Sample> sample(int n) {
+    return sample(ctx, n);
+  }
+
+  /**
+   * Collects the first rows of the validation dataset to the driver, decoded: the sample tuning and
+   * auto mode score candidates on.
+   *
+   * @param ctx the model's context
+   * @param n how many rows
+   * @return the rows
+   */
+  public static List<Sample> sample(StageContext ctx, int n) {
     var m = ctx.model();
     var vc = m.validation();
     Dataset<Row> ds = Datasets.read(ctx.spark(), m.name(), vc.dataset(), n, m.idColumn());

@@ -1,0 +1,97 @@
+package io.octet.tune;
+
+import io.octet.calib.CalibrationMethod;
+import io.octet.quant.QuantMode;
+import io.octet.quant.QuantOptions;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One of auto mode's candidate recipes: what it changes in the model's quantization options. The
+ * options it leaves alone (target, weight encoding, activation type, per-channel, include and
+ * exclude lists, tensor overrides) are the model's own, so constraints a user sets hold for every
+ * candidate.
+ *
+ * @param family which rule derived it (one of {@link #FAMILIES})
+ * @param mode the mode it quantizes in
+ * @param opTypes operator types quantized (static recipes; empty for the others)
+ * @param method clipping method (static recipes; null for the others)
+ * @param embeddings8bit whether Gather tables are stored as 8 bits
+ */
+public record Recipe(
+    String family,
+    QuantMode mode,
+    List<String> opTypes,
+    CalibrationMethod method,
+    boolean embeddings8bit)
+    implements Serializable {
+
+  /** Static INT8 on the MatMuls and Gemms of a transformer (attention and feed-forward). */
+  public static final String STATIC_TRANSFORMER = "static-transformer";
+
+  /** Static INT8 on the model's configured op types (quantization.op-types): conv nets, MLPs. */
+  public static final String STATIC_FULL = "static-full";
+
+  /** Dynamic INT8 (weights ahead of time, activation ranges at run time) on MatMul weights. */
+  public static final String DYNAMIC = "dynamic";
+
+  /** Half precision: the safe fallback, half the size, rarely faster on CPUs. */
+  public static final String FP16 = "fp16";
+
+  /** Every recipe family, in the order auto mode lists them. */
+  public static final List<String> FAMILIES =
+      List.of(STATIC_TRANSFORMER, STATIC_FULL, DYNAMIC, FP16);
+
+  /** Checks the parts fit the mode. */
+  public Recipe {
+    if (!FAMILIES.contains(family) || mode == null || mode == QuantMode.AUTO) {
+      throw new IllegalArgumentException("not a recipe: " + family + " / " + mode);
+    }
+    opTypes = List.copyOf(opTypes);
+    if ((mode == QuantMode.STATIC) != (method != null)) {
+      throw new IllegalArgumentException("a static recipe, and only one, names its method");
+    }
+  }
+
+  /**
+   * The model's options with this recipe applied.
+   *
+   * @param base the model's quantization options
+   * @return the candidate's options
+   */
+  public QuantOptions apply(QuantOptions base) {
+    // An explicit quantize-embeddings = true holds for every candidate (ConfigLoader turns the
+    // search over embeddings off then).
+    QuantOptions.Builder b =
+        base.toBuilder().mode(mode).quantizeEmbeddings(embeddings8bit || base.quantizeEmbeddings());
+    if (mode == QuantMode.STATIC) {
+      b.opTypes(opTypes).method(method);
+    }
+    return b.build();
+  }
+
+  /**
+   * The same recipe with 8-bit embedding tables.
+   *
+   * @return the variant
+   */
+  public Recipe withEmbeddings8bit() {
+    return new Recipe(family, mode, opTypes, method, true);
+  }
+
+  /**
+   * A short name for tables and logs, e.g. {@code static-transformer/mse+emb8}.
+   *
+   * @return the label
+   */
+  public String label() {
+    String s = method == null ? family : family + "/" + method.configName();
+    return embeddings8bit ? s + "+emb8" : s;
+  }
+
+  @Override
+  public String toString() {
+    return label().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,104 @@
+package io.octet.tune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.octet.calib.CalibrationMethod;
+import io.octet.onnx.ConstantFolding;
+import io.octet.onnx.OnnxModel;
+import io.octet.onnx.OnnxModelIO;
+import io.octet.quant.QuantMode;
+import io.octet.quant.QuantOptions;
+import io.octet.testing.DigitsData;
+import io.octet.testing.MiniLmData;
+import io.octet.testing.TestModels;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Auto mode's recipes follow from what real graphs contain. */
+class AutoRecipesTest {
+  private static final Config REFERENCE =
+      ConfigFactory.defaultReference().getConfig("octet.quantization.auto");
+  private static final AutoOptions DEFAULTS = AutoOptions.fromConfig(REFERENCE);
+  private static final List<String> FULL = QuantOptions.defaults().opTypes();
+
+  private static List<String> labels(List<Recipe> rs) {
+    return rs.stream().map(Recipe::label).toList();
+  }
+
+  private static OnnxModel folded(java.nio.file.Path p) {
+    return ConstantFolding.constantsToInitializers(OnnxModelIO.read(p));
+  }
+
+  @Test
+  void aTransformerGetsStaticOnItsMatMulsDynamicAndFp16AndOffersItsEmbeddingTable() {
+    AutoRecipes.GraphFacts f =
+        AutoRecipes.GraphFacts.of(folded(MiniLmData.fp32Model()), DEFAULTS.embeddingMinBytes());
+    assertThat(f.attention()).isTrue();
+    assertThat(f.convolutions()).isZero();
+    assertThat(f.weightedMatMuls()).isEqualTo(36); // 6 layers x (Q, K, V, output, 2 feed-forward)
+    // The 30522 x 384 word table; the position and token-type tables are under 1 MiB.
+    assertThat(f.embeddingTables()).isEqualTo(1);
+    assertThat(f.largestTableBytes()).isEqualTo(30522L * 384 * 4);
+
+    List<Recipe> rs = AutoRecipes.derive(f, DEFAULTS, FULL, true);
+    assertThat(labels(rs))
+        .containsExactly(
+            "static-transformer/percentile", "static-transformer/mse", "dynamic", "fp16");
+    assertThat(AutoRecipes.calibrationOpTypes(rs)).containsExactly("MatMul", "Gemm");
+    assertThat(labels(AutoRecipes.derive(f, DEFAULTS, FULL, false)))
+        .containsExactly("dynamic", "fp16");
+  }
+
+  @Test
+  void aConvNetGetsTheFullOpSetAndOneCalibrationCoversEveryStaticRecipe() {
+    AutoRecipes.GraphFacts f =
+        AutoRecipes.GraphFacts.of(folded(DigitsData.model()), DEFAULTS.embeddingMinBytes());
+    assertThat(f.attention()).isFalse();
+    assertThat(f.convolutions()).isPositive();
+    assertThat(f.embeddingTables()).isZero();
+    List<Recipe> rs = AutoRecipes.derive(f, DEFAULTS, FULL, true);
+    assertThat(labels(rs)).startsWith("static-full/percentile", "static-full/mse").endsWith("fp16");
+    assertThat(AutoRecipes.calibrationOpTypes(rs)).containsExactlyElementsOf(FULL);
+    for (Recipe r : rs) {
+      QuantOptions o = r.apply(QuantOptions.defaults());
+      assertThat(o.mode()).isEqualTo(r.mode());
+      if (r.mode() == QuantMode.STATIC) {
+        assertThat(o.method()).isEqualTo(r.method());
+        assertThat(o.opTypes()).isEqualTo(r.opTypes());
+      }
+    }
+  }
+
+  @Test
+  void aPlainMlpWithoutAttentionOrConvolutionsGetsTheFullOpSet() {
+    OnnxModel mlp = new OnnxModel(TestModels.mlp(3), null, "mlp");
+    AutoRecipes.GraphFacts f = AutoRecipes.GraphFacts.of(mlp, 1);
+    assertThat(f.attention()).isFalse();
+    assertThat(labels(AutoRecipes.derive(f, DEFAULTS, FULL, true)))
+        .contains("static-full/percentile")
+        .doesNotContain("static-transformer/percentile");
+  }
+
+  @Test
+  void theRecipeListRestrictsAndIsChecked() {
+    AutoOptions onlyDynamic =
+        AutoOptions.fromConfig(
+            ConfigFactory.parseString("recipes = [dynamic]").withFallback(REFERENCE));
+    AutoRecipes.GraphFacts f = AutoRecipes.GraphFacts.of(folded(MiniLmData.fp32Model()), 1 << 20);
+    assertThat(labels(AutoRecipes.derive(f, onlyDynamic, FULL, true))).containsExactly("dynamic");
+    assertThatThrownBy(
+            () ->
+                AutoOptions.fromConfig(
+                    ConfigFactory.parseString("recipes = [static-fast]").withFallback(REFERENCE)))
+        .hasMessageContaining("static-fast")
+        .hasMessageContaining("quantization.auto.recipes");
+    assertThatThrownBy(
+            () ->
+                new Recipe(
+                    Recipe.DYNAMIC, QuantMode.DYNAMIC, List.of(), CalibrationMethod.MSE, false))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
