@@ -74,7 +74,8 @@ class EndToEndIT {
             "parallel-models = 2",
             OctetRegistries.minilm("minilm", BUCKET),
             OctetRegistries.digits("digits-cnn", BUCKET),
-            OctetRegistries.ppocr("ppocr-det", BUCKET)));
+            OctetRegistries.ppocr("ppocr-det", BUCKET),
+            OctetRegistries.digitsAuto("digits-auto", BUCKET)));
     System.out.printf(
         "EndToEndIT: data, S3 server and cluster ready in %d s%n",
         (System.nanoTime() - t0) / 1_000_000_000);
@@ -133,6 +134,30 @@ class EndToEndIT {
     assertThat(cluster.executorDirs(run.appId()))
         .as("executors of %s on both workers", run.appId())
         .hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  @Order(2)
+  void autoModeOnTheClusterTimesAndScoresItsCandidatesAndPublishesTheChoice() throws Exception {
+    JsonNode m = Bucket.model(bucket.summary(WAREHOUSE, runId), "digits-auto");
+    assertThat(m.path("status").asText()).as("%s", m).isEqualTo("passed");
+    JsonNode auto = m.path("auto");
+    assertThat(auto.path("candidates").size()).isGreaterThanOrEqualTo(3);
+    for (JsonNode c : auto.path("candidates")) {
+      assertThat(c.path("speedup").asDouble()).as("timed in an executor: %s", c).isPositive();
+      assertThat(c.path("metrics").path("rows").asLong()).as("scored: %s", c).isPositive();
+    }
+    assertThat(auto.path("timed-on").path("flags").size()).isPositive();
+    assertThat(m.path("gate").path("thresholds").path("max-accuracy-drop-points").asDouble())
+        .as("auto mode's default gate for a labelled model")
+        .isEqualTo(1.0);
+    String prefix = Bucket.runPrefix(WAREHOUSE, "digits-auto", runId);
+    assertThat(bucket.verifyManifest(prefix + "/manifest.json")).isEmpty();
+    JsonNode manifest = bucket.json(prefix + "/manifest.json");
+    assertThat(manifest.path("auto").path("chosen").path("mode").asText())
+        .isEqualTo(manifest.path("mode").asText());
+    assertThat(bucket.text(prefix + "/auto.json")).contains("\"candidates\"");
+    assertThat(bucket.text(prefix + "/report.html")).contains("Auto mode: candidates");
   }
 
   @Test

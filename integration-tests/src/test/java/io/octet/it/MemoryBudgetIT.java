@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Calibration under a memory budget, each run in a child JVM whose peak resident memory the OS
- * measures: all-MiniLM-L6-v2, static with the default op set (240 calibrated tensors, about 60 MB of
- * activations per 128-token row, 1.9 GB per default batch of 32) calibrated three ways, with a 1 GB
- * heap: without a budget, with one that leaves room for only a few rows per batch, and with one so
- * small that one row of all tensors does not fit, so the tensors are split into groups that each
+ * measures: all-MiniLM-L6-v2, static with the default op set (240 calibrated tensors, about 60 MB
+ * of activations per 128-token row, 1.9 GB per default batch of 32) calibrated three ways, with a 1
+ * GB heap: without a budget, with one that leaves room for only a few rows per batch, and with one
+ * so small that one row of all tensors does not fit, so the tensors are split into groups that each
  * run their own pass. The constrained runs must stay under their budget while the unconstrained one
  * goes above it, and all three must produce the same calibration, histograms bit for bit.
  */

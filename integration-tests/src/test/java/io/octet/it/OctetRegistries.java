@@ -108,6 +108,26 @@ final class OctetRegistries {
         .formatted(name, modelUri, calibrationUri, validationUri, DIGITS_MAX_DROP_POINTS, extra);
   }
 
+  /**
+   * The digits CNN on Octet's defaults: no recipe and no gate, so auto mode searches and holds it
+   * to its default accuracy gate.
+   */
+  static String digitsAuto(String name, String bucket) {
+    return """
+          "%s" {
+            uri = "s3a://%s/%s"
+            calibration { dataset = "s3a://%s/%s" }
+            validation { dataset = "s3a://%s/%s", latency-rows = 16, latency-rounds = 1 }
+            quantization.auto { latency-rows = 16 }
+            label-column = label
+            id-column = id
+            inputs = [ { name = image, column = image, dtype = float32, shape = [1, 8, 8] } ]
+          }
+        """
+        .formatted(
+            name, bucket, DIGITS_MODEL, bucket, DIGITS_CALIBRATION, bucket, DIGITS_VALIDATION);
+  }
+
   /** The digits CNN with the standard uploaded inputs. */
   static String digits(String name, String bucket) {
     return digits(
