@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Defensive masking for anything a report prints from config. Summaries should never hold
@@ -24,8 +23,6 @@ final class Secrets {
   private static final List<String> KEY_PREFIXES = List.of("access", "private", "api", "session");
 
   // scheme://user:pass@host or scheme://user@host: everything between "//" and "@" goes.
-  private static final Pattern URI_USER_INFO =
-      Pattern.compile("(?<=[A-Za-z][A-Za-z0-9+.-]{0,30}://)[^/@\\s]+@");
 
   private Secrets() {}
 
@@ -60,7 +57,7 @@ final class Secrets {
 
   /** Removes user info (credentials) from every URI in a string; null stays null. */
   static String redactUri(String s) {
-    return s == null ? null : URI_USER_INFO.matcher(s).replaceAll(MASK + "@");
+    return io.octet.storage.Uris.redactText(s, MASK);
   }
 
   /**

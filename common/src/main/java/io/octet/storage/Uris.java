@@ -85,6 +85,20 @@ public final class Uris {
     return uri.startsWith(b) ? uri.substring(b.length()) : uri;
   }
 
+  private static final java.util.regex.Pattern USER_INFO =
+      java.util.regex.Pattern.compile("(?<=[A-Za-z][A-Za-z0-9+.-]{0,30}://)[^/@\\s]+@");
+
+  /**
+   * Masks the user info (credentials) of every URI inside a text, such as an error message.
+   *
+   * @param text the text; null stays null
+   * @param mask what replaces each URI's user info
+   * @return the text with the mask before each URI's host
+   */
+  public static String redactText(String text, String mask) {
+    return text == null ? null : USER_INFO.matcher(text).replaceAll(mask + "@");
+  }
+
   /**
    * Returns a URI with any user-info (credentials) removed, for messages and reports.
    *

@@ -280,8 +280,11 @@ public final class AutoSparkAction {
         built.add(new Candidate(start, r.apply(base)));
         builtRows.add(row);
       } catch (RuntimeException e) {
+        // auto.json goes to the manifest and the report: no credentials from a URI in a message.
         row.error =
-            io.octet.jobs.pipeline.Failures.oneLine(io.octet.jobs.pipeline.Failures.describe(e));
+            io.octet.storage.Uris.redactText(
+                io.octet.jobs.pipeline.Failures.oneLine(io.octet.jobs.pipeline.Failures.describe(e)),
+                "****");
         progress.accept(r.label() + " left out: " + row.error);
       }
     }
