@@ -283,7 +283,8 @@ public final class AutoSparkAction {
         // auto.json goes to the manifest and the report: no credentials from a URI in a message.
         row.error =
             io.octet.storage.Uris.redactText(
-                io.octet.jobs.pipeline.Failures.oneLine(io.octet.jobs.pipeline.Failures.describe(e)),
+                io.octet.jobs.pipeline.Failures.oneLine(
+                    io.octet.jobs.pipeline.Failures.describe(e)),
                 "****");
         progress.accept(r.label() + " left out: " + row.error);
       }
