@@ -129,16 +129,30 @@ public final class AutoSparkAction {
     String tableUri = null;
     long calibrated = 0;
     List<String> calibrationOps = AutoRecipes.calibrationOpTypes(recipes);
+    QuantOptions calibration =
+        base.toBuilder().mode(QuantMode.STATIC).opTypes(calibrationOps).build();
+    Quantizer.Prepared staticPrepared =
+        calibrationOps.isEmpty() ? null : preparedOrNull(fp32, calibration);
+    if (!calibrationOps.isEmpty() && staticPrepared == null) {
+      // Nothing the static recipes would quantize (no such op, or all excluded): the others go on.
+      recipes = recipes.stream().filter(r -> r.mode() != QuantMode.STATIC).toList();
+      calibrationOps = List.of();
+      progress.accept("no node a static recipe quantizes: static candidates left out");
+      if (recipes.isEmpty()) {
+        throw io.octet.error.QuantErrors.unsupported(
+            m.name(),
+            "no node can be quantized by the recipes " + auto.recipes(),
+            "Add fp16 or dynamic to quantization.auto.recipes, or check the exclusion lists.");
+      }
+    }
     if (!calibrationOps.isEmpty()) {
       // One pass over the calibration data for every static recipe: each re-plans a subset.
-      QuantOptions calibration =
-          base.toBuilder().mode(QuantMode.STATIC).opTypes(calibrationOps).build();
       ctx.useQuantization(calibration);
       CalibrateSparkAction.Result cal = new CalibrateSparkAction(ctx).execute();
       table = cal.table();
       tableUri = cal.tableUri();
       calibrated = cal.rows();
-      prepared = Quantizer.prepare(fp32, calibration);
+      prepared = staticPrepared;
       progress.accept(
           String.format(
               java.util.Locale.ROOT,
@@ -241,6 +255,18 @@ public final class AutoSparkAction {
     Recipe r = recipe(Json.parse(ctx.store().readBytes(uri), uri).path("chosen"));
     ctx.useQuantization(r.apply(ctx.requestedModel().quantization()));
     return r;
+  }
+
+  /** The static plan with these options, or null when it quantizes nothing. */
+  private static Quantizer.Prepared preparedOrNull(OnnxModel fp32, QuantOptions calibration) {
+    try {
+      return Quantizer.prepare(fp32, calibration);
+    } catch (io.octet.error.QuantException e) {
+      if (e.kind() == io.octet.error.QuantException.Kind.UNSUPPORTED_MODEL) {
+        return null;
+      }
+      throw e;
+    }
   }
 
   /** One candidate: its recipe, its timing (or why it did not build), its scores. */
