@@ -31,6 +31,10 @@ def entry(d, spec, recipe):
            f"pooling = {spec['pooling']}"]
     if spec.get("mask_input"):
         val.append(f"mask-input = {hocon_str(spec['mask_input'])}")
+    if spec["kind"] == "detector":
+        # A text detector's probability map is near zero on text-free crops, where the cosine of
+        # two maps says nothing; its gate is SQNR, the one the integration tests give PP-OCR.
+        val.append("gate { min-sqnr-db = 12 }")
     lines = [f"  {hocon_str(spec['name'])} {{",
              f"    uri = {hocon_str((d / 'model.onnx').as_uri())}",
              f"    calibration {{ dataset = {hocon_str((d / 'calib.parquet').as_uri())} }}",
