@@ -125,8 +125,8 @@ public final class ConfigLoader {
         }
         Config entryConfig = ((ConfigObject) entry).toConfig();
         checkModelKeys(entryConfig.root(), schema, path, source, false);
-        Config user = ov.modelLevel.withFallback(entryConfig).withFallback(defaults);
-        Config merged = explicitRecipe(user, schema).withFallback(schema);
+        Config own = ov.modelLevel.withFallback(entryConfig);
+        Config merged = explicitRecipe(own, own.withFallback(defaults), schema).withFallback(schema);
         models.put(name, model(name, merged, schema, source, path));
       }
     }
@@ -163,11 +163,12 @@ public final class ConfigLoader {
    * explicit quantize-embeddings holds for every auto candidate (auto does not try the other
    * value).
    *
-   * @param user what the registry and overrides set for one model (no reference defaults)
+   * @param own what the model's entry and the overrides set (no defaults block)
+   * @param user the same over the registry's defaults block (no reference defaults)
    * @param schema the defaults
    * @return the user's settings, completed
    */
-  static Config explicitRecipe(Config user, Config schema) {
+  static Config explicitRecipe(Config own, Config user, Config schema) {
     boolean auto =
         user.hasPath("quantization.mode")
             ? "auto".equals(String.valueOf(user.getValue("quantization.mode").unwrapped()))
@@ -176,7 +177,12 @@ public final class ConfigLoader {
       return user;
     }
     Config out = user;
-    if (!user.hasPath("quantization.mode") && RECIPE_KEYS.stream().anyMatch(user::hasPath)) {
+    // A recipe key the model sets itself beats a mode = auto that only the defaults block sets; a
+    // recipe key in the defaults block beats the reference's auto.
+    boolean recipeOwn = RECIPE_KEYS.stream().anyMatch(own::hasPath);
+    boolean recipeAny = RECIPE_KEYS.stream().anyMatch(user::hasPath);
+    if ((recipeOwn && !own.hasPath("quantization.mode"))
+        || (recipeAny && !user.hasPath("quantization.mode"))) {
       out = out.withValue("quantization.mode", ConfigValueFactory.fromAnyRef("static"));
     } else if (user.hasPath("quantization.quantize-embeddings")
         && !user.hasPath("quantization.auto.embeddings")) {

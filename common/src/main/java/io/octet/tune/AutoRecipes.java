@@ -6,6 +6,7 @@ import io.octet.calib.CalibrationMethod;
 import io.octet.onnx.OnnxGraph;
 import io.octet.onnx.OnnxModel;
 import io.octet.quant.QuantMode;
+import io.octet.quant.QuantOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +14,7 @@ import java.util.Optional;
 /**
  * Derives auto mode's candidate recipes from what a graph contains: static INT8 on the MatMuls of
  * transformer blocks where there is attention, static INT8 on the full op set where there are
- * convolutions (or no attention), dynamic INT8 where MatMuls have constant weights, fp16 always.
+ * convolutions (or no attention), dynamic INT8 where it rewrites a MatMul, fp16 always.
  * Static recipes come once per clipping method; all of them share one calibration pass.
  */
 public final class AutoRecipes {
@@ -28,6 +29,8 @@ public final class AutoRecipes {
    * @param attention a Softmax fed by a MatMul of two activations (scaled dot-product attention)
    * @param convolutions Conv or ConvTranspose nodes
    * @param weightedMatMuls MatMul/Gemm nodes with a constant 2-D float weight
+   * @param dynamicMatMuls MatMul nodes dynamic quantization rewrites: a constant 2-D float weight,
+   *     an activation input, allowed by the include/exclude lists, opset 11 or newer
    * @param embeddingTables Gather nodes reading a constant 2-D float table of at least the
    *     configured size
    * @param largestTableBytes the largest such table, in bytes (0 when none)
@@ -36,6 +39,7 @@ public final class AutoRecipes {
       boolean attention,
       int convolutions,
       int weightedMatMuls,
+      int dynamicMatMuls,
       int embeddingTables,
       long largestTableBytes) {
 
@@ -44,25 +48,36 @@ public final class AutoRecipes {
      *
      * @param model the FP32 model (after constant folding)
      * @param embeddingMinBytes the smallest Gather table that counts
+     * @param opts the model's options (their include/exclude lists), or null for none
      * @return the facts
      */
-    public static GraphFacts of(OnnxModel model, long embeddingMinBytes) {
+    public static GraphFacts of(OnnxModel model, long embeddingMinBytes, QuantOptions opts) {
       OnnxGraph g = new OnnxGraph(model.proto().getGraph());
+      boolean dynamicOpset = model.opsetVersion(OnnxModel.DEFAULT_DOMAIN) >= 11;
       boolean attention = false;
       int conv = 0;
       int matmuls = 0;
+      int dynamic = 0;
       int tables = 0;
       long largest = 0;
       for (NodeProto n : g.nodes()) {
         if (!n.getDomain().isEmpty()) {
+          // Exporters that fuse attention put it in ONNX Runtime's domain.
+          attention |= FUSED_ATTENTION.contains(n.getOpType());
           continue;
         }
         switch (n.getOpType()) {
-          case "Softmax" -> attention |= fedByActivationMatMul(g, n.getInput(0), 3);
+          case "Softmax" -> attention |= fedByActivationMatMul(g, n.getInput(0), 6);
           case "Conv", "ConvTranspose" -> conv++;
           case "MatMul", "Gemm" -> {
             if (n.getInputCount() > 1 && floatMatrix(g, n.getInput(1)).isPresent()) {
               matmuls++;
+              if (n.getOpType().equals("MatMul")
+                  && dynamicOpset
+                  && !g.isConstant(n.getInput(0))
+                  && (opts == null || opts.allows(n.getName(), n.getOpType()))) {
+                dynamic++;
+              }
             }
           }
           case "Gather" -> {
@@ -75,8 +90,11 @@ public final class AutoRecipes {
           default -> {}
         }
       }
-      return new GraphFacts(attention, conv, matmuls, tables, largest);
+      return new GraphFacts(attention, conv, matmuls, dynamic, tables, largest);
     }
+
+    private static final java.util.Set<String> FUSED_ATTENTION =
+        java.util.Set.of("Attention", "MultiHeadAttention", "GroupQueryAttention");
 
     /**
      * Whether the tensor comes, within a few elementwise steps (scale, mask add), from a MatMul of
@@ -146,7 +164,8 @@ public final class AutoRecipes {
           }
         }
         case Recipe.DYNAMIC -> {
-          if (facts.weightedMatMuls() > 0) {
+          // Dynamic quantization rewrites MatMuls only: without one it would publish FP32.
+          if (facts.dynamicMatMuls() > 0) {
             out.add(new Recipe(family, QuantMode.DYNAMIC, List.of(), null, false));
           }
         }

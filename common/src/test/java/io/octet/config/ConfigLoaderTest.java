@@ -271,6 +271,13 @@ class ConfigLoaderTest {
     assertThat(r.models().get("named").quantization().mode())
         .as("mode = auto named explicitly stays auto")
         .isEqualTo(io.octet.quant.QuantMode.AUTO);
+    RegistryConfig viaDefaults =
+        load(reg.replace("defaults {", "defaults { quantization { mode = auto },"));
+    assertThat(viaDefaults.models().get("method").quantization().mode())
+        .as("a model's own method beats a mode = auto from the defaults block")
+        .isEqualTo(io.octet.quant.QuantMode.STATIC);
+    assertThat(viaDefaults.models().get("named").quantization().mode())
+        .isEqualTo(io.octet.quant.QuantMode.AUTO);
     assertThatThrownBy(
             () ->
                 load(

@@ -35,10 +35,12 @@ class AutoRecipesTest {
   @Test
   void aTransformerGetsStaticOnItsMatMulsDynamicAndFp16AndOffersItsEmbeddingTable() {
     AutoRecipes.GraphFacts f =
-        AutoRecipes.GraphFacts.of(folded(MiniLmData.fp32Model()), DEFAULTS.embeddingMinBytes());
+        AutoRecipes.GraphFacts.of(
+            folded(MiniLmData.fp32Model()), DEFAULTS.embeddingMinBytes(), null);
     assertThat(f.attention()).isTrue();
     assertThat(f.convolutions()).isZero();
     assertThat(f.weightedMatMuls()).isEqualTo(36); // 6 layers x (Q, K, V, output, 2 feed-forward)
+    assertThat(f.dynamicMatMuls()).isEqualTo(36);
     // The 30522 x 384 word table; the position and token-type tables are under 1 MiB.
     assertThat(f.embeddingTables()).isEqualTo(1);
     assertThat(f.largestTableBytes()).isEqualTo(30522L * 384 * 4);
@@ -55,7 +57,7 @@ class AutoRecipesTest {
   @Test
   void aConvNetGetsTheFullOpSetAndOneCalibrationCoversEveryStaticRecipe() {
     AutoRecipes.GraphFacts f =
-        AutoRecipes.GraphFacts.of(folded(DigitsData.model()), DEFAULTS.embeddingMinBytes());
+        AutoRecipes.GraphFacts.of(folded(DigitsData.model()), DEFAULTS.embeddingMinBytes(), null);
     assertThat(f.attention()).isFalse();
     assertThat(f.convolutions()).isPositive();
     assertThat(f.embeddingTables()).isZero();
@@ -73,9 +75,30 @@ class AutoRecipesTest {
   }
 
   @Test
+  void dynamicIsOfferedOnlyWhereItRewritesAMatMul() {
+    OnnxModel minilm = folded(MiniLmData.fp32Model());
+    QuantOptions noMatMul =
+        QuantOptions.fromConfig(
+            ConfigFactory.parseString("exclude-op-types = [MatMul]")
+                .withFallback(ConfigFactory.defaultReference().getConfig("octet.quantization")));
+    AutoRecipes.GraphFacts excluded = AutoRecipes.GraphFacts.of(minilm, 1 << 20, noMatMul);
+    assertThat(excluded.dynamicMatMuls()).isZero();
+    assertThat(labels(AutoRecipes.derive(excluded, DEFAULTS, FULL, false)))
+        .as("dynamic would publish FP32 relabelled")
+        .containsExactly("fp16");
+    // The digits CNN's head is a Gemm, which dynamic quantization leaves alone.
+    AutoRecipes.GraphFacts digits =
+        AutoRecipes.GraphFacts.of(folded(DigitsData.model()), 1 << 20, null);
+    assertThat(digits.weightedMatMuls()).isEqualTo(2);
+    assertThat(digits.dynamicMatMuls()).isZero();
+    assertThat(labels(AutoRecipes.derive(digits, DEFAULTS, FULL, true)))
+        .containsExactly("static-full/percentile", "static-full/mse", "fp16");
+  }
+
+  @Test
   void aPlainMlpWithoutAttentionOrConvolutionsGetsTheFullOpSet() {
     OnnxModel mlp = new OnnxModel(TestModels.mlp(3), null, "mlp");
-    AutoRecipes.GraphFacts f = AutoRecipes.GraphFacts.of(mlp, 1);
+    AutoRecipes.GraphFacts f = AutoRecipes.GraphFacts.of(mlp, 1, null);
     assertThat(f.attention()).isFalse();
     assertThat(labels(AutoRecipes.derive(f, DEFAULTS, FULL, true)))
         .contains("static-full/percentile")

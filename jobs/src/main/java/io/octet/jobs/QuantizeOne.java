@@ -38,6 +38,12 @@ final class QuantizeOne {
           "quantize-one in static mode needs --calibration DATA.parquet.");
     }
     boolean validate = !a.switches().contains("skip-validation");
+    if (QuantMode.fromConfig(mode) == QuantMode.AUTO
+        && (!validate || a.options().get("validation") == null)) {
+      throw new Args.UsageException(
+          "quantize-one --mode auto scores its candidates on held-out data: give --validation"
+              + " DATA.parquet (and keep validation on).");
+    }
     String validation = a.options().get("validation");
     if (validation == null) {
       validation = calibration;
@@ -86,7 +92,9 @@ final class QuantizeOne {
         new HadoopObjectStore(spark.sparkContext().hadoopConfiguration(), r.hadoop());
     StageContext ctx = new StageContext(spark, r, m, runId, store);
     ModelPipeline p = new ModelPipeline(ctx, new Progress(out));
-    if (m.quantization().mode() == QuantMode.STATIC) {
+    if (m.quantization().mode() == QuantMode.AUTO) {
+      p.auto();
+    } else if (m.quantization().mode() == QuantMode.STATIC) {
       p.calibrate();
     }
     QuantizeTask.Outcome q = p.quantize();
@@ -100,7 +108,7 @@ final class QuantizeOne {
               : outFile.resolveSibling(outFile.getFileName() + ".data");
       store.download(ctx.staged(f), dest);
     }
-    if (m.quantization().mode() == QuantMode.STATIC) {
+    if (ctx.model().quantization().mode() == QuantMode.STATIC) {
       store.download(
           ctx.staged("calibration.json"),
           outFile.resolveSibling(outFile.getFileName() + ".calibration.json"));

@@ -19,10 +19,11 @@ final class Usage {
                       last promoted run (unless --force); the later stages then do nothing.
         quantize-one  --model FP32.onnx --calibration DATA.parquet [--validation DATA.parquet]
                       --out INT8.onnx [--method minmax|percentile|entropy|mse]
-                      [--mode static|dynamic|fp16|weight-only-int4] [--skip-validation]
+                      [--mode static|dynamic|fp16|weight-only-int4|auto] [--skip-validation]
                       [--set key=value ...]
                       Quantize one model file from data on disk, no registry needed; the
-                      calibration table is written next to --out.
+                      calibration table is written next to --out. --mode auto searches recipes
+                      as a registry's default does, scoring them on --validation.
         check-int8    --model INT8.onnx [--target portable|vnni|arm64] [--json]
                       Read any INT8 ONNX model (Octet's or another tool's) and report, from its
                       weights alone, which integer MatMul/Gemm/Conv nodes can saturate on x86

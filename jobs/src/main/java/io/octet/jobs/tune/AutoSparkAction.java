@@ -81,12 +81,17 @@ public final class AutoSparkAction {
    * @return the result
    */
   public Result execute() {
+    boolean done = false;
     try {
-      return search();
-    } catch (RuntimeException | Error e) {
-      // The model's outcome reports the mode it was given, not a candidate's.
-      ctx.useQuantization(ctx.requestedModel().quantization());
-      throw e;
+      Result r = search();
+      done = true;
+      return r;
+    } finally {
+      if (!done) {
+        // Spark's failures arrive as checked exceptions too: whatever ended the search, the
+        // model's outcome reports the mode it was given, not the calibration pass's options.
+        ctx.useQuantization(ctx.requestedModel().quantization());
+      }
     }
   }
 
@@ -98,7 +103,7 @@ public final class AutoSparkAction {
     OnnxModel fp32 = ctx.fp32();
     Quantizer.Prepared unplanned = Quantizer.unplanned(fp32);
     AutoRecipes.GraphFacts facts =
-        AutoRecipes.GraphFacts.of(unplanned.fp32(), auto.embeddingMinBytes());
+        AutoRecipes.GraphFacts.of(unplanned.fp32(), auto.embeddingMinBytes(), base);
     List<Recipe> recipes =
         AutoRecipes.derive(facts, auto, base.opTypes(), m.calibration().dataset() != null);
     if (recipes.isEmpty()) {
@@ -185,8 +190,10 @@ public final class AutoSparkAction {
     Objective objective = Objective.of(gate);
     int chosen = choose(m.name(), rows, objective, auto.speedTie());
     Row first = rows.get(chosen);
+    // fp16 keeps its tables in half precision: only the INT8 modes store them as 8 bits.
     if (first.scored != null
         && first.scored.passed()
+        && (first.recipe.mode() == QuantMode.STATIC || first.recipe.mode() == QuantMode.DYNAMIC)
         && auto.embeddings()
         && facts.embeddingTables() > 0
         && !first.recipe.embeddings8bit()) {
@@ -291,53 +298,97 @@ public final class AutoSparkAction {
       Gate gate,
       AutoOptions auto,
       List<Row> rows) {
-    var m = ctx.requestedModel();
-    var vc = m.validation();
-    List<Row> batch = new ArrayList<>();
+    var vc = ctx.requestedModel().validation();
+    List<Row> batch = recipes.stream().map(Row::new).toList();
+    // One task builds and times every candidate, so every speedup comes from the same CPU; a
+    // recipe that cannot build or run (an operator its mode does not support) comes back with its
+    // error and is left out instead of failing the search.
+    List<LatencyTask.Timing> timings;
+    try {
+      timings =
+          time(
+              staged,
+              recipes.stream().map(r -> r.apply(base)).toList(),
+              sample,
+              auto.latencyRows(),
+              vc);
+    } catch (Exception e) {
+      String why = safe(e);
+      timings = recipes.stream().map(r -> new LatencyTask.Timing(0, 0, -1, why)).toList();
+    }
     List<Candidate> built = new ArrayList<>();
     List<Row> builtRows = new ArrayList<>();
-    for (Recipe r : recipes) {
-      Row row = new Row(r);
-      batch.add(row);
-      // Timing builds each candidate first, one task: a recipe that cannot build (an op the mode
-      // does not support) is recorded and left out instead of failing the search.
-      try {
-        row.timing = time(staged, r.apply(base), sample, auto.latencyRows(), vc);
-        built.add(new Candidate(start, r.apply(base)));
+    for (int i = 0; i < batch.size(); i++) {
+      Row row = batch.get(i);
+      LatencyTask.Timing t = timings.get(i);
+      if (t.error() != null) {
+        row.error = io.octet.storage.Uris.redactText(t.error(), "****");
+        progress.accept(row.recipe.label() + " left out: " + row.error);
+      } else {
+        row.timing = t;
+        built.add(new Candidate(start, row.recipe.apply(base)));
         builtRows.add(row);
-      } catch (RuntimeException e) {
-        // auto.json goes to the manifest and the report: no credentials from a URI in a message.
-        row.error =
-            io.octet.storage.Uris.redactText(
-                io.octet.jobs.pipeline.Failures.oneLine(
-                    io.octet.jobs.pipeline.Failures.describe(e)),
-                "****");
-        progress.accept(r.label() + " left out: " + row.error);
       }
     }
-    if (!built.isEmpty()) {
-      List<ValidationMetrics> metrics = eval.evaluate(built);
-      for (int i = 0; i < built.size(); i++) {
-        Row row = builtRows.get(i);
-        row.scored =
-            AutoChoice.score(
-                row.recipe, metrics.get(i), row.timing.speedup(), row.timing.bytes(), gate);
-        progress.accept(
-            String.format(
-                java.util.Locale.ROOT,
-                "%-32s %s, %s, %.1f MB: %s",
-                row.recipe.label(),
-                fidelity(metrics.get(i)),
-                Double.isFinite(row.timing.speedup())
-                    ? String.format(java.util.Locale.ROOT, "%.2fx", row.timing.speedup())
-                    : "not timed",
-                row.timing.bytes() / 1e6,
-                row.scored.passed()
-                    ? "passes"
-                    : "fails (" + String.join("; ", row.scored.verdict().failures()) + ")"));
+    List<ValidationMetrics> metrics = evaluate(eval, built, builtRows);
+    for (int i = 0; i < builtRows.size(); i++) {
+      Row row = builtRows.get(i);
+      if (metrics.get(i) == null) {
+        continue;
       }
+      row.scored =
+          AutoChoice.score(
+              row.recipe, metrics.get(i), row.timing.speedup(), row.timing.bytes(), gate);
+      progress.accept(
+          String.format(
+              java.util.Locale.ROOT,
+              "%-32s %s, %s, %.1f MB: %s",
+              row.recipe.label(),
+              fidelity(metrics.get(i)),
+              Double.isFinite(row.timing.speedup())
+                  ? String.format(java.util.Locale.ROOT, "%.2fx", row.timing.speedup())
+                  : "not timed",
+              row.timing.bytes() / 1e6,
+              row.scored.passed()
+                  ? "passes"
+                  : "fails (" + String.join("; ", row.scored.verdict().failures()) + ")"));
     }
     rows.addAll(batch);
+  }
+
+  /**
+   * Scores the built candidates in one Spark job; when that job fails, each candidate alone, so
+   * one that fails in ONNX Runtime is left out with its error and the others are still scored.
+   */
+  private List<ValidationMetrics> evaluate(
+      SparkEvaluator eval, List<Candidate> built, List<Row> builtRows) {
+    if (built.isEmpty()) {
+      return List.of();
+    }
+    try {
+      return eval.evaluate(built);
+    } catch (Exception e) {
+      List<ValidationMetrics> out = new ArrayList<>();
+      for (int i = 0; i < built.size(); i++) {
+        try {
+          out.add(eval.evaluate(List.of(built.get(i))).get(0));
+        } catch (Exception one) {
+          Row row = builtRows.get(i);
+          row.error = safe(one);
+          row.timing = null;
+          progress.accept(row.recipe.label() + " left out: " + row.error);
+          out.add(null);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** One line for auto.json, the manifest and the report: no credentials from a URI in it. */
+  private static String safe(Throwable e) {
+    return io.octet.storage.Uris.redactText(
+        io.octet.jobs.pipeline.Failures.oneLine(io.octet.jobs.pipeline.Failures.describe(e)),
+        "****");
   }
 
   private static String fidelity(ValidationMetrics v) {
@@ -356,9 +407,9 @@ public final class AutoSparkAction {
 
   private LatencyTask.Result lastTiming;
 
-  private LatencyTask.Timing time(
+  private List<LatencyTask.Timing> time(
       StagedBase staged,
-      QuantOptions options,
+      List<QuantOptions> options,
       List<Sample> sample,
       int latencyRows,
       io.octet.config.ValidationConfig vc) {
@@ -368,7 +419,7 @@ public final class AutoSparkAction {
             ctx.store(),
             m.name(),
             staged,
-            List.of(options),
+            options,
             vc.batchSize(),
             vc.latencyThreads(),
             vc.latencyRounds());
@@ -387,7 +438,7 @@ public final class AutoSparkAction {
     } finally {
       sc.clearJobGroup();
     }
-    return lastTiming.timings().get(0);
+    return lastTiming.timings();
   }
 
   private static int choose(String model, List<Row> rows, Objective objective, double tie) {

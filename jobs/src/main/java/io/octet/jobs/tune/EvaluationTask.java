@@ -47,7 +47,8 @@ public record EvaluationTask(
 
   // Per executor JVM, for the few models being tuned at a time: a prepared model holds the whole
   // FP32 graph, so only the most recently used ones are kept.
-  private static final Map<String, Quantizer.Prepared> PREPARED = recent(2);
+  // Auto mode keys a static and an unplanned entry per model, for two models at a time.
+  private static final Map<String, Quantizer.Prepared> PREPARED = recent(4);
   private static final Map<String, CalibrationTable> TABLES = recent(8);
 
   private static <V> Map<String, V> recent(int capacity) {
@@ -108,7 +109,10 @@ public record EvaluationTask(
             ExecutorModels.lease(store, base.fp32Uri(), base.fp32Sha(), base.dataFiles(), threads);
         OrtSession q = OrtRuntime.open(candidate, new OrtRuntime.SessionSettings(threads, true))) {
       OutputComparer cmp = new OutputComparer(fp32.session(), q, modelName, opts);
-      for (List<Sample> b : Batching.byShape(rows, batchSize)) {
+      // Dynamic INT8 takes each batch's own activation ranges: one row at a time, as validation
+      // judges it, so a candidate's score does not depend on its batch mates.
+      int perBatch = options.mode() == io.octet.quant.QuantMode.DYNAMIC ? 1 : batchSize;
+      for (List<Sample> b : Batching.byShape(rows, perBatch)) {
         try (InputBatch in = InputBatch.of(b)) {
           cmp.compare(in, acc);
         }

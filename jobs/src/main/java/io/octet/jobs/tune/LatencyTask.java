@@ -47,8 +47,10 @@ public record LatencyTask(
    * @param fp32MsPerRow FP32's median milliseconds per row, measured beside this candidate
    * @param msPerRow the candidate's
    * @param bytes the candidate's serialized size
+   * @param error why the candidate could not be built or run (null when it was timed)
    */
-  public record Timing(double fp32MsPerRow, double msPerRow, long bytes) implements Serializable {
+  public record Timing(double fp32MsPerRow, double msPerRow, long bytes, String error)
+      implements Serializable {
     /**
      * How many times faster than FP32.
      *
@@ -83,17 +85,7 @@ public record LatencyTask(
         batches.add(InputBatch.of(b));
       }
       for (QuantOptions o : candidates) {
-        OnnxModel candidate = EvaluationTask.build(store, modelName, base, o);
-        long bytes = candidate.proto().getSerializedSize();
-        if (batches.isEmpty()) {
-          out.add(new Timing(Double.NaN, Double.NaN, bytes));
-          continue;
-        }
-        // One candidate session open at a time: memory stays at FP32 plus one candidate.
-        try (OrtSession q = OrtRuntime.open(candidate, settings)) {
-          Latency.Comparison c = Latency.compare(fp32.session(), q, batches, rounds);
-          out.add(new Timing(c.msPerRowA(), c.msPerRowB(), bytes));
-        }
+        out.add(time(o, fp32.session(), batches, settings));
       }
     } catch (OrtException e) {
       throw QuantErrors.runtime(modelName, "timing auto mode's candidates", e);
@@ -101,5 +93,32 @@ public record LatencyTask(
       batches.forEach(InputBatch::close);
     }
     return new Result(out, CpuFeatures.detect());
+  }
+
+  /**
+   * Builds and times one candidate. A candidate that cannot be built or run (a mode that does not
+   * support an operator, say) is reported with its error, and the others are still timed.
+   */
+  private Timing time(
+      QuantOptions o, OrtSession fp32, List<InputBatch> batches, OrtRuntime.SessionSettings s) {
+    long bytes = -1;
+    try {
+      OnnxModel candidate = EvaluationTask.build(store, modelName, base, o);
+      bytes = candidate.proto().getSerializedSize();
+      if (batches.isEmpty()) {
+        return new Timing(Double.NaN, Double.NaN, bytes, null);
+      }
+      // One candidate session open at a time: memory stays at FP32 plus one candidate.
+      try (OrtSession q = OrtRuntime.open(candidate, s)) {
+        Latency.Comparison c = Latency.compare(fp32, q, batches, rounds);
+        return new Timing(c.msPerRowA(), c.msPerRowB(), bytes, null);
+      }
+    } catch (OrtException | RuntimeException e) {
+      return new Timing(
+          Double.NaN,
+          Double.NaN,
+          bytes,
+          io.octet.jobs.pipeline.Failures.oneLine(io.octet.jobs.pipeline.Failures.describe(e)));
+    }
   }
 }
