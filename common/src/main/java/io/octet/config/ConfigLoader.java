@@ -126,7 +126,8 @@ public final class ConfigLoader {
         Config entryConfig = ((ConfigObject) entry).toConfig();
         checkModelKeys(entryConfig.root(), schema, path, source, false);
         Config own = ov.modelLevel.withFallback(entryConfig);
-        Config merged = explicitRecipe(own, own.withFallback(defaults), schema).withFallback(schema);
+        Config merged =
+            explicitRecipe(own, own.withFallback(defaults), schema).withFallback(schema);
         models.put(name, model(name, merged, schema, source, path));
       }
     }

@@ -14,8 +14,8 @@ import java.util.Optional;
 /**
  * Derives auto mode's candidate recipes from what a graph contains: static INT8 on the MatMuls of
  * transformer blocks where there is attention, static INT8 on the full op set where there are
- * convolutions (or no attention), dynamic INT8 where it rewrites a MatMul, fp16 always.
- * Static recipes come once per clipping method; all of them share one calibration pass.
+ * convolutions (or no attention), dynamic INT8 where it rewrites a MatMul, fp16 always. Static
+ * recipes come once per clipping method; all of them share one calibration pass.
  */
 public final class AutoRecipes {
   private AutoRecipes() {}

@@ -357,8 +357,8 @@ public final class AutoSparkAction {
   }
 
   /**
-   * Scores the built candidates in one Spark job; when that job fails, each candidate alone, so
-   * one that fails in ONNX Runtime is left out with its error and the others are still scored.
+   * Scores the built candidates in one Spark job; when that job fails, each candidate alone, so one
+   * that fails in ONNX Runtime is left out with its error and the others are still scored.
    */
   private List<ValidationMetrics> evaluate(
       SparkEvaluator eval, List<Candidate> built, List<Row> builtRows) {

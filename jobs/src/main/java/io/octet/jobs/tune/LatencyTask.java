@@ -5,7 +5,6 @@ import ai.onnxruntime.OrtSession;
 import io.octet.cpu.CpuFeatures;
 import io.octet.data.Batching;
 import io.octet.data.Sample;
-import io.octet.error.QuantErrors;
 import io.octet.jobs.spark.ExecutorModels;
 import io.octet.jobs.spark.HadoopObjectStore;
 import io.octet.onnx.OnnxModel;
@@ -87,8 +86,6 @@ public record LatencyTask(
       for (QuantOptions o : candidates) {
         out.add(time(o, fp32.session(), batches, settings));
       }
-    } catch (OrtException e) {
-      throw QuantErrors.runtime(modelName, "timing auto mode's candidates", e);
     } finally {
       batches.forEach(InputBatch::close);
     }
