@@ -13,8 +13,8 @@ import java.util.Optional;
 
 /**
  * Derives auto mode's candidate recipes from what a graph contains: static INT8 on the MatMuls of
- * transformer blocks where there is attention, static INT8 on the full op set where there are
- * convolutions (or no attention), dynamic INT8 where it rewrites a MatMul, fp16 always. Static
+ * transformer blocks where there is attention, static INT8 on the weight-bearing ops and on the
+ * full op set where there are convolutions (the full op set also where there is no attention), dynamic INT8 where it rewrites a MatMul, fp16 always. Static
  * recipes come once per clipping method; all of them share one calibration pass.
  */
 public final class AutoRecipes {
@@ -22,6 +22,9 @@ public final class AutoRecipes {
 
   /** Operator types the transformer recipe quantizes. */
   public static final List<String> TRANSFORMER_OP_TYPES = List.of("MatMul", "Gemm");
+
+  /** Operator types the conv recipe quantizes: those that carry weights. */
+  public static final List<String> CONV_OP_TYPES = List.of("Conv", "ConvTranspose", "Gemm", "MatMul");
 
   /**
    * What the recipes are derived from.
@@ -153,6 +156,13 @@ public final class AutoRecipes {
           if (hasCalibrationData && facts.attention() && facts.weightedMatMuls() > 0) {
             for (CalibrationMethod m : auto.staticMethods()) {
               out.add(new Recipe(family, QuantMode.STATIC, TRANSFORMER_OP_TYPES, m, false));
+            }
+          }
+        }
+        case Recipe.STATIC_CONV -> {
+          if (hasCalibrationData && facts.convolutions() > 0) {
+            for (CalibrationMethod m : auto.staticMethods()) {
+              out.add(new Recipe(family, QuantMode.STATIC, CONV_OP_TYPES, m, false));
             }
           }
         }

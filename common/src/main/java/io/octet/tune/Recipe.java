@@ -30,6 +30,13 @@ public record Recipe(
   /** Static INT8 on the MatMuls and Gemms of a transformer (attention and feed-forward). */
   public static final String STATIC_TRANSFORMER = "static-transformer";
 
+  /**
+   * Static INT8 on the weight-bearing ops of a conv net only (Conv, ConvTranspose, Gemm, MatMul):
+   * the elementwise paths (squeeze-and-excitation, hard-swish, residual adds, upsampling) stay
+   * FP32, where some detectors lose most of their precision.
+   */
+  public static final String STATIC_CONV = "static-conv";
+
   /** Static INT8 on the model's configured op types (quantization.op-types): conv nets, MLPs. */
   public static final String STATIC_FULL = "static-full";
 

@@ -242,7 +242,7 @@ class ConfigLoaderTest {
         .as("a named mode keeps the gate it was given")
         .isNaN();
     assertThat(text.auto().recipes())
-        .containsExactly("static-transformer", "static-full", "dynamic", "fp16");
+        .containsExactly("static-transformer", "static-conv", "static-full", "dynamic", "fp16");
   }
 
   @Test

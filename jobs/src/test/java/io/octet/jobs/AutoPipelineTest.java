@@ -85,10 +85,11 @@ class AutoPipelineTest extends SparkTestBase {
     assertThat(auto).isNotNull();
     List<String> labels = new ArrayList<>();
     auto.path("candidates").forEach(c -> labels.add(c.path("label").asText()));
-    // A conv net: the full op set per method, dynamic for its Gemm/MatMul head, fp16 always.
+    // A conv net: its weight-bearing ops and the full op set per method, fp16 always (its head is
+    // a Gemm, which dynamic quantization would leave in FP32).
     assertThat(labels)
-        .contains("static-full/percentile", "static-full/mse", "fp16")
-        .doesNotContain("static-transformer/percentile");
+        .contains("static-conv/percentile", "static-full/percentile", "static-full/mse", "fp16")
+        .doesNotContain("static-transformer/percentile", "dynamic");
     assertThat(auto.path("graph").path("convolutions").asInt()).isPositive();
     assertThat(auto.path("graph").path("attention").asBoolean()).isFalse();
     assertThat(auto.path("timed-on").path("flags").size()).isPositive();
