@@ -14,8 +14,9 @@ import java.util.Optional;
 /**
  * Derives auto mode's candidate recipes from what a graph contains: static INT8 on the MatMuls of
  * transformer blocks where there is attention, static INT8 on the weight-bearing ops and on the
- * full op set where there are convolutions (the full op set also where there is no attention), dynamic INT8 where it rewrites a MatMul, fp16 always. Static
- * recipes come once per clipping method; all of them share one calibration pass.
+ * full op set where there are convolutions (the full op set also where there is no attention),
+ * dynamic INT8 where it rewrites a MatMul, fp16 always. Static recipes come once per clipping
+ * method; all of them share one calibration pass.
  */
 public final class AutoRecipes {
   private AutoRecipes() {}
@@ -24,7 +25,8 @@ public final class AutoRecipes {
   public static final List<String> TRANSFORMER_OP_TYPES = List.of("MatMul", "Gemm");
 
   /** Operator types the conv recipe quantizes: those that carry weights. */
-  public static final List<String> CONV_OP_TYPES = List.of("Conv", "ConvTranspose", "Gemm", "MatMul");
+  public static final List<String> CONV_OP_TYPES =
+      List.of("Conv", "ConvTranspose", "Gemm", "MatMul");
 
   /**
    * What the recipes are derived from.

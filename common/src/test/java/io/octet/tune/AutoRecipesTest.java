@@ -117,7 +117,8 @@ class AutoRecipesTest {
     AutoOptions onlyDynamic =
         AutoOptions.fromConfig(
             ConfigFactory.parseString("recipes = [dynamic]").withFallback(REFERENCE));
-    AutoRecipes.GraphFacts f = AutoRecipes.GraphFacts.of(folded(MiniLmData.fp32Model()), 1 << 20);
+    AutoRecipes.GraphFacts f =
+        AutoRecipes.GraphFacts.of(folded(MiniLmData.fp32Model()), 1 << 20, null);
     assertThat(labels(AutoRecipes.derive(f, onlyDynamic, FULL, true))).containsExactly("dynamic");
     assertThatThrownBy(
             () ->
