@@ -48,7 +48,7 @@ public record Recipe(
 
   /** Every recipe family, in the order auto mode lists them. */
   public static final List<String> FAMILIES =
-      List.of(STATIC_TRANSFORMER, STATIC_FULL, DYNAMIC, FP16);
+      List.of(STATIC_TRANSFORMER, STATIC_CONV, STATIC_FULL, DYNAMIC, FP16);
 
   /** Checks the parts fit the mode. */
   public Recipe {
