@@ -14,12 +14,17 @@ import java.util.function.BiConsumer;
 final class FaultCases {
   private FaultCases() {}
 
-  /** A digits model entry; {@code extra} goes inside the entry, {@code validation} into it. */
+  /**
+   * A digits model entry; {@code extra} goes inside the entry, {@code validation} into it. Pinned
+   * to static mode: the matrix is about faults, and auto mode's search (AutoPipelineTest,
+   * EndToEndIT) would multiply its 36 runs' time.
+   */
   static String entry(
       Storage st, String name, String model, String calib, String val, String extra) {
     return """
           "%s" {
             uri = "%s"
+            quantization { mode = static }
             calibration { dataset = "%s" }
             validation {
               dataset = "%s", latency-rows = 0, node-sqnr-rows = 0
