@@ -195,12 +195,12 @@ def quantize(kind, src, dst, calib, work):
     here = os.getcwd()
     os.chdir(work)
     try:
-        return _attempts(src, run, pre, opset13)
+        return _attempts(kind, src, run, pre, opset13)
     finally:
         os.chdir(here)
 
 
-def _attempts(src, run, pre, opset13):
+def _attempts(kind, src, run, pre, opset13):
     attempts = []
     plans = [[], [pre], [opset13], [pre, opset13]]
     while plans:
