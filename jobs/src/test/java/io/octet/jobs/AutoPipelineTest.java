@@ -165,4 +165,45 @@ class AutoPipelineTest extends SparkTestBase {
     assertThat(modes).isNotEmpty().doesNotContain("static").contains("fp16");
     assertThat(nocal.auto().path("calibration-rows").asLong()).isZero();
   }
+
+  @Test
+  void aGraphNoStaticRecipeQuantizesGoesOnWithTheOthers() throws Exception {
+    // Sigmoid then Tanh: no op a static recipe quantizes, no MatMul for dynamic; fp16 remains.
+    ai.onnx.proto.OnnxMl.GraphProto g =
+        ai.onnx.proto.OnnxMl.GraphProto.newBuilder()
+            .setName("elementwise")
+            .addInput(
+                io.octet.onnx.Nodes.valueInfo(
+                    "image", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE, "N", 1, 8, 8))
+            .addOutput(
+                io.octet.onnx.Nodes.valueInfo(
+                    "y", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE, "N", 1, 8, 8))
+            .addNode(io.octet.onnx.Nodes.node("Sigmoid", "s", List.of("image"), List.of("h")))
+            .addNode(io.octet.onnx.Nodes.node("Tanh", "t", List.of("h"), List.of("y")))
+            .build();
+    Path model = dir.resolve("elementwise.onnx");
+    Files.write(model, io.octet.testing.TestModels.model(g, 13).toByteArray());
+    Path calib = TestData.writeDigits(spark, "calib", dir);
+    Path test = TestData.writeDigits(spark, "test", dir);
+    String entry =
+        """
+          elementwise {
+            uri = "%s"
+            calibration { dataset = "%s" }
+            validation { dataset = "%s", latency-rows = 8, latency-rounds = 1, node-sqnr-rows = 0 }
+            quantization.auto { latency-rows = 8 }
+            inputs = [ { name = image, column = image, dtype = float32, shape = [1, 8, 8] } ]
+          }
+        """
+            .formatted(TestData.uri(model), TestData.uri(calib), TestData.uri(test));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ModelOutcome m = run(entry, dir.resolve("wh3"), out).models().get(0);
+    assertThat(m.status()).as(m.note()).isEqualTo(ModelOutcome.PASSED);
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("no node a static recipe quantizes: static candidates left out");
+    List<String> labels = new ArrayList<>();
+    m.auto().path("candidates").forEach(c -> labels.add(c.path("label").asText()));
+    assertThat(labels).containsExactly("fp16");
+    assertThat(m.mode()).isEqualTo("fp16");
+  }
 }
