@@ -56,63 +56,24 @@ final class AutoParts {
 
   /** Speed (x) against the objective (y) of every scored, timed candidate; passing ones filled. */
   static String plot(ModelResult.Auto a) {
-    List<ModelResult.AutoCandidate> pts = new ArrayList<>();
+    List<TuningParts.Point> pts = new ArrayList<>();
     for (ModelResult.AutoCandidate c : a.candidates()) {
-      if (Double.isFinite(c.speedup()) && Double.isFinite(c.objective())) {
-        pts.add(c);
-      }
+      pts.add(
+          new TuningParts.Point(
+              c.speedup(),
+              c.objective(),
+              c.passed(),
+              c.label(),
+              c.label() + (c.chosen() ? " ★" : "")));
     }
-    if (pts.isEmpty()) {
-      return "<p class=\"meta\">No candidate was timed.</p>";
-    }
-    double x0 = Double.POSITIVE_INFINITY;
-    double x1 = Double.NEGATIVE_INFINITY;
-    double y0 = Double.POSITIVE_INFINITY;
-    double y1 = Double.NEGATIVE_INFINITY;
-    for (ModelResult.AutoCandidate p : pts) {
-      x0 = Math.min(x0, p.speedup());
-      x1 = Math.max(x1, p.speedup());
-      y0 = Math.min(y0, p.objective());
-      y1 = Math.max(y1, p.objective());
-    }
-    double padX = Math.max(0.05, (x1 - x0) * 0.1);
-    double padY = Math.max(1e-4, (y1 - y0) * 0.1);
-    double w = TuningParts.WIDTH;
-    double h = TuningParts.HEIGHT;
-    double left = TuningParts.LEFT;
-    double right = TuningParts.RIGHT;
-    double top = TuningParts.TOP;
-    double bottom = TuningParts.BOTTOM;
-    Scale xs = Scale.linear(Math.max(0, x0 - padX), x1 + padX, left, w - right);
-    Scale ys = Scale.linear(y0 - padY, y1 + padY, h - bottom, top);
-    Svg s =
-        new Svg(
-            "auto-tradeoff",
-            w,
-            h,
-            "Fidelity against speed of auto mode's candidates",
-            "Each point is a candidate recipe: x is its speed over FP32, y its "
-                + a.objective()
-                + " on the sample; filled points meet the gate.");
-    for (double v : xs.ticks(5)) {
-      s.line(xs.map(v), top, xs.map(v), h - bottom, "grid");
-      s.text(xs.map(v), h - bottom + 14, fmt(v, 2) + "×", "tick", "middle");
-    }
-    for (double v : ys.ticks(5)) {
-      s.line(left, ys.map(v), w - right, ys.map(v), "grid");
-      s.text(left - 6, ys.map(v) + 4, fmt(v, 4), "tick", "end");
-    }
-    s.text((left + w - right) / 2, h - 8, "speed over FP32", "axis-title", "middle");
-    s.verticalText(14, (top + h - bottom) / 2, a.objective(), "axis-title");
-    for (ModelResult.AutoCandidate p : pts) {
-      double cx = xs.map(p.speedup());
-      double cy = ys.map(p.objective());
-      String tip =
-          p.label() + ": " + fmt(p.objective(), 5) + ", " + fmt(p.speedup(), 2) + "× FP32 speed";
-      s.rect(cx - 4, cy - 4, 8, 8, p.passed() ? "point-pass" : "point-fail", tip);
-      s.text(cx + 7, cy - 5, p.label() + (p.chosen() ? " ★" : ""), "point-label", "start");
-    }
-    return s.close();
+    return TuningParts.scatter(
+        "auto-tradeoff",
+        "Fidelity against speed of auto mode's candidates",
+        "Each point is a candidate recipe: x is its speed over FP32, y its "
+            + a.objective()
+            + " on the sample; filled points meet the gate.",
+        a.objective(),
+        pts);
   }
 
   private static String fmt(double v, int digits) {

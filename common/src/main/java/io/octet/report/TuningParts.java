@@ -55,8 +55,42 @@ final class TuningParts {
 
   /** Speed (x) against fidelity (y) of every timed candidate; passing ones filled. */
   static String plot(ModelResult.Tuning t) {
-    List<ModelResult.TuningTrial> pts = new ArrayList<>();
+    List<Point> pts = new ArrayList<>();
     for (ModelResult.TuningTrial x : t.trials()) {
+      pts.add(
+          new Point(
+              x.speedup(),
+              x.objective(),
+              x.passed(),
+              x.candidate(),
+              Integer.toString(x.fp32Nodes())));
+    }
+    return scatter(
+        "tradeoff",
+        "Fidelity against speed of the tuning candidates",
+        "Each point is a candidate model: x is its speed over FP32, y its "
+            + t.objective()
+            + " on the tuning sample; filled points meet the gate.",
+        t.objective(),
+        pts);
+  }
+
+  /**
+   * One candidate in a speed-against-fidelity plot.
+   *
+   * @param speedup its speed over FP32
+   * @param objective its fidelity
+   * @param passed whether it met the gate (filled)
+   * @param tip its name, for the tooltip
+   * @param label the text beside the point
+   */
+  record Point(double speedup, double objective, boolean passed, String tip, String label) {}
+
+  /** Speed (x) against fidelity (y) of the points that have both; passing ones filled. */
+  static String scatter(
+      String id, String title, String description, String objective, List<Point> all) {
+    List<Point> pts = new ArrayList<>();
+    for (Point x : all) {
       if (Double.isFinite(x.speedup()) && Double.isFinite(x.objective())) {
         pts.add(x);
       }
@@ -68,7 +102,7 @@ final class TuningParts {
     double x1 = Double.NEGATIVE_INFINITY;
     double y0 = Double.POSITIVE_INFINITY;
     double y1 = Double.NEGATIVE_INFINITY;
-    for (ModelResult.TuningTrial p : pts) {
+    for (Point p : pts) {
       x0 = Math.min(x0, p.speedup());
       x1 = Math.max(x1, p.speedup());
       y0 = Math.min(y0, p.objective());
@@ -78,15 +112,7 @@ final class TuningParts {
     double padY = Math.max(1e-4, (y1 - y0) * 0.1);
     Scale xs = Scale.linear(Math.max(0, x0 - padX), x1 + padX, LEFT, WIDTH - RIGHT);
     Scale ys = Scale.linear(y0 - padY, y1 + padY, HEIGHT - BOTTOM, TOP);
-    Svg s =
-        new Svg(
-            "tradeoff",
-            WIDTH,
-            HEIGHT,
-            "Fidelity against speed of the tuning candidates",
-            "Each point is a candidate model: x is its speed over FP32, y its "
-                + t.objective()
-                + " on the tuning sample; filled points meet the gate.");
+    Svg s = new Svg(id, WIDTH, HEIGHT, title, description);
     for (double v : xs.ticks(5)) {
       s.line(xs.map(v), TOP, xs.map(v), HEIGHT - BOTTOM, "grid");
       s.text(xs.map(v), HEIGHT - BOTTOM + 14, fmt(v, 2) + "×", "tick", "middle");
@@ -96,19 +122,14 @@ final class TuningParts {
       s.text(LEFT - 6, ys.map(v) + 4, fmt(v, 4), "tick", "end");
     }
     s.text((LEFT + WIDTH - RIGHT) / 2, HEIGHT - 8, "speed over FP32", "axis-title", "middle");
-    s.verticalText(14, (TOP + HEIGHT - BOTTOM) / 2, t.objective(), "axis-title");
-    for (ModelResult.TuningTrial p : pts) {
+    s.verticalText(14, (TOP + HEIGHT - BOTTOM) / 2, objective, "axis-title");
+    for (Point p : pts) {
       double cx = xs.map(p.speedup());
       double cy = ys.map(p.objective());
       String tip =
-          p.candidate()
-              + ": "
-              + fmt(p.objective(), 5)
-              + ", "
-              + fmt(p.speedup(), 2)
-              + "× FP32 speed";
+          p.tip() + ": " + fmt(p.objective(), 5) + ", " + fmt(p.speedup(), 2) + "× FP32 speed";
       s.rect(cx - 4, cy - 4, 8, 8, p.passed() ? "point-pass" : "point-fail", tip);
-      s.text(cx + 7, cy - 5, Integer.toString(p.fp32Nodes()), "point-label", "start");
+      s.text(cx + 7, cy - 5, p.label(), "point-label", "start");
     }
     return s.close();
   }
