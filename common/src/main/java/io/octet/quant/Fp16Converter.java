@@ -29,6 +29,13 @@ import java.util.Set;
  * casting back and forth. Nodes with subgraphs are kept in FP32 the same way, and the outer tensors
  * a subgraph reads are given FP32 copies, so If/Loop/Scan bodies run unchanged. Operators ONNX
  * Runtime's CPU provider has no FP16 kernel for are cast by the runtime itself.
+ *
+ * <p>A constant with finite values beyond the half-precision range (±65504) cannot be stored in
+ * FP16 without changing what it means: a BatchNormalization variance of 9.8e7 saturated to 65504
+ * scales its channel by 39×. Such a constant stays FP32 and so do the nodes reading it. The one
+ * exception is the "very large number" idiom of attention masks: a constant read only by
+ * elementwise arithmetic ({@link #SENTINEL_READERS}) is saturated to ±65504 instead, which keeps it
+ * very large and avoids 0 × Inf.
  */
 public final class Fp16Converter {
   private static final int F32 = DataType.FLOAT_VALUE;
@@ -40,6 +47,11 @@ public final class Fp16Converter {
   /** Inputs that ONNX requires to stay float32 whatever the data type (Resize roi/scales). */
   private static final Map<String, Set<Integer>> FLOAT32_SLOTS =
       Map.of("Resize", Set.of(1, 2), "Upsample", Set.of(1));
+
+  /**
+   * Operators that use a huge constant as "very large" (masking): saturating it keeps the effect.
+   */
+  static final Set<String> SENTINEL_READERS = Set.of("Add", "Sub", "Mul", "Where", "Min", "Max");
 
   private Fp16Converter() {}
 
@@ -69,6 +81,7 @@ public final class Fp16Converter {
     private final Map<String, String> f32Copy = new HashMap<>();
     private final Map<String, String> rename = new HashMap<>();
     private final Set<String> keepF32Initializers = new HashSet<>();
+    private final Set<String> wideConstants;
 
     Run(OnnxModel model, Map<String, TensorType> types, QuantOptions opts) {
       this.model = model;
@@ -76,12 +89,63 @@ public final class Fp16Converter {
       this.index = new OnnxGraph(g);
       this.types = types;
       this.opts = opts;
+      this.wideConstants = wideConstants();
+      for (TensorProto t : g.getInitializerList()) {
+        if (wideConstants.contains(t.getName())) {
+          keepF32Initializers.add(t.getName());
+        }
+      }
+    }
+
+    /**
+     * Constants (initializers and Constant outputs) that FP16 cannot hold and that some node reads
+     * as a value rather than as a masking sentinel.
+     */
+    private Set<String> wideConstants() {
+      Set<String> wide = new HashSet<>();
+      for (TensorProto t : g.getInitializerList()) {
+        if (t.getDataType() == F32
+            && readAsValue(t.getName())
+            && beyondHalfRange(model.floats(t))) {
+          wide.add(t.getName());
+        }
+      }
+      for (NodeProto n : g.getNodeList()) {
+        if (!n.getOpType().equals("Constant") || n.getOutputCount() != 1) {
+          continue;
+        }
+        for (AttributeProto a : n.getAttributeList()) {
+          boolean tooWide =
+              (a.hasT() && a.getT().getDataType() == F32 && beyondHalfRange(model.floats(a.getT())))
+                  || (a.getName().equals("value_float") && beyondHalfRange(new float[] {a.getF()}));
+          if (tooWide && readAsValue(n.getOutput(0))) {
+            wide.add(n.getOutput(0));
+          }
+        }
+      }
+      return wide;
+    }
+
+    private boolean readAsValue(String constant) {
+      return index.consumers(constant).stream()
+          .anyMatch(c -> !SENTINEL_READERS.contains(c.getOpType()) || !c.getDomain().isEmpty());
+    }
+
+    private static boolean beyondHalfRange(float[] v) {
+      for (float x : v) {
+        if (Float.isFinite(x) && Math.abs(x) > HALF_MAX) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private boolean keep(NodeProto n) {
       boolean hasSubgraph =
           n.getAttributeList().stream().anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
       return hasSubgraph
+          || n.getOutputList().stream().anyMatch(wideConstants::contains)
+          || n.getInputList().stream().anyMatch(wideConstants::contains)
           || opts.fp16KeepOpTypes().contains(n.getOpType())
           || !opts.allows(n.getName(), n.getOpType())
           || (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx"));
@@ -214,6 +278,11 @@ public final class Fp16Converter {
           pendingCasts.add(cast(o, half, F16));
           rename.put(o, half);
           f32Copy.put(half, o);
+          continue;
+        }
+        if (index.consumers(o).stream().allMatch(this::keep)) {
+          // Only FP32 readers: the tensor stays FP32 under its own name, no cast.
+          f32Copy.put(o, o);
           continue;
         }
         String f = index.freshName(o + "_fp32");
