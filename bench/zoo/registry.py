@@ -47,6 +47,9 @@ def entry(d, spec, recipe):
         if recipe["mode"] == "static":
             q.append("op-types = [" + ", ".join(recipe["op-types"]) + "]")
             q.append(f"method = {recipe['method']}")
+            if recipe.get("fp32-nodes"):
+                # A recipe the tuner refined: the nodes it kept in FP32.
+                q.append("exclude-nodes = [" + ", ".join(hocon_str(n) for n in recipe["fp32-nodes"]) + "]")
         lines.append(f"    quantization {{ {', '.join(q)} }}")
     lines.append("    inputs = [\n" + "\n".join(inputs) + "\n    ]")
     lines.append("  }")

@@ -19,6 +19,9 @@ import java.util.Set;
  * @param sampleRows validation rows candidates are evaluated on
  * @param latencyRows rows each candidate is timed on, alternating with FP32 (0 = no timing: every
  *     candidate ties on speed)
+ * @param tuneTrials when no static candidate passes the gate, the closest one is handed to the
+ *     accuracy-aware tuner with this many trials (0 = never), and what it finds joins the
+ *     candidates
  * @param labelledGate the gate used for models with a label column when validation.gate sets no
  *     fidelity threshold
  * @param unlabelledGate likewise for models without labels
@@ -31,6 +34,7 @@ public record AutoOptions(
     double speedTie,
     int sampleRows,
     int latencyRows,
+    int tuneTrials,
     Gate labelledGate,
     Gate unlabelledGate)
     implements Serializable {
@@ -65,6 +69,10 @@ public record AutoOptions(
     if (latencyRows < 0) {
       throw new IllegalArgumentException("quantization.auto.latency-rows must be >= 0");
     }
+    if (tuneTrials < 0) {
+      throw new IllegalArgumentException(
+          "quantization.auto.tune-trials must be >= 0 (0 = no tuned candidate)");
+    }
   }
 
   /**
@@ -82,6 +90,7 @@ public record AutoOptions(
         c.getDouble("speed-tie"),
         c.getInt("sample-rows"),
         c.getInt("latency-rows"),
+        c.getInt("tune-trials"),
         Gate.fromConfig(c.getConfig("default-gate.labelled")),
         Gate.fromConfig(c.getConfig("default-gate.unlabelled")));
   }

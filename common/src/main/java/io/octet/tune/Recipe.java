@@ -18,13 +18,16 @@ import java.util.Locale;
  * @param opTypes operator types quantized (static recipes; empty for the others)
  * @param method clipping method (static recipes; null for the others)
  * @param embeddings8bit whether Gather tables are stored as 8 bits
+ * @param fp32Nodes nodes kept in FP32 on top of the model's exclude-nodes (static recipes the tuner
+ *     refined; empty otherwise)
  */
 public record Recipe(
     String family,
     QuantMode mode,
     List<String> opTypes,
     CalibrationMethod method,
-    boolean embeddings8bit)
+    boolean embeddings8bit,
+    List<String> fp32Nodes)
     implements Serializable {
 
   /** Static INT8 on the MatMuls and Gemms of a transformer (attention and feed-forward). */
@@ -56,9 +59,31 @@ public record Recipe(
       throw new IllegalArgumentException("not a recipe: " + family + " / " + mode);
     }
     opTypes = List.copyOf(opTypes);
+    fp32Nodes = List.copyOf(fp32Nodes);
     if ((mode == QuantMode.STATIC) != (method != null)) {
       throw new IllegalArgumentException("a static recipe, and only one, names its method");
     }
+    if (!fp32Nodes.isEmpty() && mode != QuantMode.STATIC) {
+      throw new IllegalArgumentException("only a static recipe keeps chosen nodes in FP32");
+    }
+  }
+
+  /**
+   * A recipe as auto mode derives it from the graph, with no node kept in FP32.
+   *
+   * @param family which rule derived it
+   * @param mode the mode
+   * @param opTypes operator types quantized
+   * @param method clipping method
+   * @param embeddings8bit whether Gather tables are stored as 8 bits
+   */
+  public Recipe(
+      String family,
+      QuantMode mode,
+      List<String> opTypes,
+      CalibrationMethod method,
+      boolean embeddings8bit) {
+    this(family, mode, opTypes, method, embeddings8bit, List.of());
   }
 
   /**
@@ -74,6 +99,11 @@ public record Recipe(
         base.toBuilder().mode(mode).quantizeEmbeddings(embeddings8bit || base.quantizeEmbeddings());
     if (mode == QuantMode.STATIC) {
       b.opTypes(opTypes).method(method);
+      if (!fp32Nodes.isEmpty()) {
+        List<String> excluded = new java.util.ArrayList<>(base.excludeNodes());
+        fp32Nodes.stream().filter(n -> !excluded.contains(n)).forEach(excluded::add);
+        b.excludeNodes(excluded);
+      }
     }
     return b.build();
   }
@@ -84,16 +114,30 @@ public record Recipe(
    * @return the variant
    */
   public Recipe withEmbeddings8bit() {
-    return new Recipe(family, mode, opTypes, method, true);
+    return new Recipe(family, mode, opTypes, method, true, fp32Nodes);
   }
 
   /**
-   * A short name for tables and logs, e.g. {@code static-transformer/mse+emb8}.
+   * The same recipe with these nodes kept in FP32 (what the tuner found).
+   *
+   * @param nodes node names
+   * @return the refined recipe
+   */
+  public Recipe withFp32Nodes(List<String> nodes) {
+    return new Recipe(family, mode, opTypes, method, embeddings8bit, nodes);
+  }
+
+  /**
+   * A short name for tables and logs, e.g. {@code static-transformer/mse+emb8}, or {@code
+   * static-conv/percentile+7fp32} with seven nodes kept in FP32.
    *
    * @return the label
    */
   public String label() {
     String s = method == null ? family : family + "/" + method.configName();
+    if (!fp32Nodes.isEmpty()) {
+      s += "+" + fp32Nodes.size() + "fp32";
+    }
     return embeddings8bit ? s + "+emb8" : s;
   }
 

@@ -132,4 +132,32 @@ class AutoRecipesTest {
                     Recipe.DYNAMIC, QuantMode.DYNAMIC, List.of(), CalibrationMethod.MSE, false))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aTunedRecipeAddsItsFp32NodesToTheModelsOwnExclusions() {
+    Recipe r =
+        new Recipe(
+                Recipe.STATIC_CONV,
+                QuantMode.STATIC,
+                List.of("Conv"),
+                CalibrationMethod.PERCENTILE,
+                false)
+            .withFp32Nodes(List.of("conv3", "head"));
+    QuantOptions base = QuantOptions.defaults().withExcludeNodes(List.of("head", "stem"));
+
+    QuantOptions applied = r.apply(base);
+    assertThat(applied.excludeNodes()).containsExactly("head", "stem", "conv3");
+    assertThat(applied.mode()).isEqualTo(QuantMode.STATIC);
+    assertThat(r.label()).isEqualTo("static-conv/percentile+2fp32");
+    assertThat(r.withEmbeddings8bit().label()).isEqualTo("static-conv/percentile+2fp32+emb8");
+    assertThat(r.withEmbeddings8bit().fp32Nodes()).containsExactly("conv3", "head");
+    assertThatThrownBy(
+            () -> new Recipe(Recipe.FP16, QuantMode.FP16, List.of(), null, false, List.of("conv3")))
+        .hasMessageContaining("only a static recipe");
+    assertThatThrownBy(
+            () ->
+                AutoOptions.fromConfig(
+                    ConfigFactory.parseString("tune-trials = -1").withFallback(REFERENCE)))
+        .hasMessageContaining("quantization.auto.tune-trials");
+  }
 }

@@ -206,4 +206,60 @@ class AutoPipelineTest extends SparkTestBase {
     assertThat(labels).containsExactly("fp16");
     assertThat(m.mode()).isEqualTo("fp16");
   }
+
+  @Test
+  void whenNoStaticCandidatePassesTheTunerKeepsTheFewestSensitiveNodesInFp32() throws Exception {
+    // At 44 dB no static recipe of the digits CNN passes (TuningPipelineTest); with fp16 left out
+    // of the recipes, the tuned candidate is the only way to pass.
+    Path calib = TestData.writeDigits(spark, "calib", dir);
+    Path test = TestData.writeDigits(spark, "test", dir);
+    Path model = repoRoot().resolve("models/digits-cnn/digits_cnn.onnx");
+    String extra =
+        """
+        quantization.auto { recipes = [static-full], static-methods = [percentile, mse] }
+        validation.gate { min-sqnr-db = 44 }
+        """;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Path warehouse = dir.resolve("wh4");
+    ModelOutcome m =
+        run(entry("tuned", model, TestData.uri(calib), test, extra), warehouse, out)
+            .models()
+            .get(0);
+    String console = out.toString(StandardCharsets.UTF_8);
+
+    assertThat(console).contains("no static candidate passes: tuning static-full/");
+    assertThat(m.status()).as(m.note()).isEqualTo(ModelOutcome.PASSED);
+    assertThat(m.validation().metrics().sqnrDb()).isGreaterThanOrEqualTo(44);
+    JsonNode pick = null;
+    for (JsonNode c : m.auto().path("candidates")) {
+      if (c.path("chosen").asBoolean()) {
+        pick = c;
+      } else {
+        assertThat(c.path("passed").asBoolean()).as(c.toString()).isFalse();
+      }
+    }
+    assertThat(pick).isNotNull();
+    assertThat(pick.path("label").asText()).matches("static-full/(percentile|mse)\\+[1-4]fp32");
+    int kept = pick.path("fp32-nodes").size();
+    assertThat(kept).as("some nodes, not all five").isBetween(1, 4);
+    assertThat(m.auto().path("chosen").path("fp32-nodes")).isEqualTo(pick.path("fp32-nodes"));
+    assertThat(m.auto().path("passed-on-sample").asBoolean()).isTrue();
+    // The published model keeps exactly those nodes in FP32: the quantize stage applied them.
+    Path published = warehouse.resolve(m.artifacts().get("prefix")).resolve("model.int8.onnx");
+    var graph = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(published)).getGraph();
+    for (JsonNode n : pick.path("fp32-nodes")) {
+      var node =
+          graph.getNodeList().stream()
+              .filter(x -> x.getName().equals(n.asText()))
+              .findFirst()
+              .orElseThrow();
+      assertThat(node.getOpType()).as(n.asText()).isNotIn("QLinearConv", "ConvInteger");
+      String input = node.getInput(0);
+      var producer =
+          graph.getNodeList().stream().filter(x -> x.getOutputList().contains(input)).findFirst();
+      assertThat(producer.map(x -> x.getOpType()).orElse(""))
+          .as("an FP32 node reads no DequantizeLinear output of its own: " + n.asText())
+          .isNotEqualTo("DequantizeLinear");
+    }
+  }
 }

@@ -188,6 +188,10 @@ public final class AutoSparkAction {
     List<Row> rows = new ArrayList<>();
     score(recipes, base, start, bases.get("plain"), sample, eval, gate, auto, rows);
     Objective objective = Objective.of(gate);
+    Recipe tuned = tunedOrNull(rows, base, start, eval, gate, auto, objective);
+    if (tuned != null) {
+      score(List.of(tuned), base, start, bases.get("plain"), sample, eval, gate, auto, rows);
+    }
     int chosen = choose(m.name(), rows, objective, auto.speedTie());
     Row first = rows.get(chosen);
     // fp16 keeps its tables in half precision: only the INT8 modes store them as 8 bits.
@@ -235,6 +239,79 @@ public final class AutoSparkAction {
             pick.recipe.label(),
             passed ? "" : " (no candidate passed the gate on the sample: the closest to FP32)"));
     return new Result(pick.recipe, options, passed, rows.size(), calibrated, json);
+  }
+
+  /**
+   * When no static candidate passes, the tuner refines the closest: each quantized node scored
+   * alone, then the fewest most sensitive ones kept in FP32 that let the gate pass. Returns that
+   * recipe (to be timed and scored like the others), or null when there is nothing to refine or the
+   * tuner found no passing set.
+   */
+  private Recipe tunedOrNull(
+      List<Row> rows,
+      QuantOptions base,
+      Tuner.Base start,
+      SparkEvaluator eval,
+      Gate gate,
+      AutoOptions auto,
+      Objective objective) {
+    if (auto.tuneTrials() == 0 || start.table() == null) {
+      return null;
+    }
+    Row closest = null;
+    for (Row r : rows) {
+      if (r.recipe.mode() != QuantMode.STATIC || r.scored == null) {
+        continue;
+      }
+      if (r.scored.passed()) {
+        return null;
+      }
+      if (closest == null
+          || objective.value(r.scored.metrics()) > objective.value(closest.scored.metrics())) {
+        closest = r;
+      }
+    }
+    if (closest == null) {
+      return null;
+    }
+    var m = ctx.requestedModel();
+    progress.accept(
+        String.format(
+            java.util.Locale.ROOT,
+            "no static candidate passes: tuning %s (each quantized node alone, then at most %d"
+                + " trials)",
+            closest.recipe.label(),
+            auto.tuneTrials()));
+    long t0 = System.nanoTime();
+    var own = m.tuning();
+    // Methods were already searched per recipe; SmoothQuant would need another calibration pass.
+    var options =
+        new io.octet.tune.TuningOptions(
+            true, auto.tuneTrials(), own.sampleRows(), false, false, own.smoothQuantAlpha(), 0);
+    QuantOptions closestOptions = closest.recipe.apply(base);
+    int quantized = Quantizer.replan(start.prepared(), closestOptions).plan().nodes().size();
+    Tuner.Result r = new Tuner(m.name(), gate, eval, options).tune(start, closestOptions, null);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    // Every node in FP32 passes trivially and is no INT8 model: not a candidate.
+    if (!r.passed() || r.fp32Nodes().isEmpty() || r.fp32Nodes().size() >= quantized) {
+      progress.accept(
+          String.format(
+              java.util.Locale.ROOT,
+              "tuning found no passing set of FP32 nodes (%d trials, %.1f s)",
+              r.trials().size(),
+              seconds));
+      return null;
+    }
+    Recipe refined = closest.recipe.withFp32Nodes(r.fp32Nodes());
+    progress.accept(
+        String.format(
+            java.util.Locale.ROOT,
+            "tuning kept %d node(s) in FP32 (%d trials, %.1f s): %s",
+            r.fp32Nodes().size(),
+            r.trials().size(),
+            seconds,
+            refined.label()));
+    return refined;
   }
 
   /**
@@ -533,17 +610,27 @@ public final class AutoSparkAction {
       x.put("method", r.method().configName());
     }
     x.put("embeddings-8bit", r.embeddings8bit());
+    if (!r.fp32Nodes().isEmpty()) {
+      ArrayNode kept = x.putArray("fp32-nodes");
+      r.fp32Nodes().forEach(kept::add);
+    }
     return x;
   }
 
+  private static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
   static Recipe recipe(JsonNode x) {
-    List<String> ops = new ArrayList<>();
-    x.path("op-types").forEach(n -> ops.add(n.asText()));
+    List<String> ops = strings(x.path("op-types"));
     return new Recipe(
         x.path("family").asText(),
         QuantMode.fromConfig(x.path("mode").asText()),
         ops,
         x.hasNonNull("method") ? CalibrationMethod.fromConfig(x.path("method").asText()) : null,
-        x.path("embeddings-8bit").asBoolean());
+        x.path("embeddings-8bit").asBoolean(),
+        strings(x.path("fp32-nodes")));
   }
 }
