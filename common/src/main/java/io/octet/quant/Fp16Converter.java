@@ -32,10 +32,10 @@ import java.util.Set;
  *
  * <p>A constant with finite values beyond the half-precision range (±65504) cannot be stored in
  * FP16 without changing what it means: a BatchNormalization variance of 9.8e7 saturated to 65504
- * scales its channel by 39×. Such a constant stays FP32 and so do the nodes reading it. The one
- * exception is the "very large number" idiom of attention masks: a constant read only by
- * elementwise arithmetic ({@link #SENTINEL_READERS}) is saturated to ±65504 instead, which keeps it
- * very large and avoids 0 × Inf.
+ * scales its channel by 39×, and 1e5 as a scale factor becomes 65504. Such a constant stays FP32
+ * and so do the nodes reading it; their outputs are clipped to ±65504 before the cast to FP16, so a
+ * mask built from "a very large number" (-3.4e38, in Mul, Expand, Where...) arrives as -65504,
+ * still very large, rather than as -Inf, where 0 × -Inf would make NaN.
  */
 public final class Fp16Converter {
   private static final int F32 = DataType.FLOAT_VALUE;
@@ -47,11 +47,6 @@ public final class Fp16Converter {
   /** Inputs that ONNX requires to stay float32 whatever the data type (Resize roi/scales). */
   private static final Map<String, Set<Integer>> FLOAT32_SLOTS =
       Map.of("Resize", Set.of(1, 2), "Upsample", Set.of(1));
-
-  /**
-   * Operators that use a huge constant as "very large" (masking): saturating it keeps the effect.
-   */
-  static final Set<String> SENTINEL_READERS = Set.of("Add", "Sub", "Mul", "Where", "Min", "Max");
 
   private Fp16Converter() {}
 
@@ -97,16 +92,11 @@ public final class Fp16Converter {
       }
     }
 
-    /**
-     * Constants (initializers and Constant outputs) that FP16 cannot hold and that some node reads
-     * as a value rather than as a masking sentinel.
-     */
+    /** Constants (initializers and Constant outputs) that FP16 cannot hold. */
     private Set<String> wideConstants() {
       Set<String> wide = new HashSet<>();
       for (TensorProto t : g.getInitializerList()) {
-        if (t.getDataType() == F32
-            && readAsValue(t.getName())
-            && beyondHalfRange(model.floats(t))) {
+        if (t.getDataType() == F32 && beyondHalfRange(model.floats(t))) {
           wide.add(t.getName());
         }
       }
@@ -115,10 +105,8 @@ public final class Fp16Converter {
           continue;
         }
         for (AttributeProto a : n.getAttributeList()) {
-          boolean tooWide =
-              (a.hasT() && a.getT().getDataType() == F32 && beyondHalfRange(model.floats(a.getT())))
-                  || (a.getName().equals("value_float") && beyondHalfRange(new float[] {a.getF()}));
-          if (tooWide && readAsValue(n.getOutput(0))) {
+          if ((a.hasT() && a.getT().getDataType() == F32 && beyondHalfRange(model.floats(a.getT())))
+              || (a.getName().equals("value_float") && beyondHalfRange(new float[] {a.getF()}))) {
             wide.add(n.getOutput(0));
           }
         }
@@ -126,9 +114,10 @@ public final class Fp16Converter {
       return wide;
     }
 
-    private boolean readAsValue(String constant) {
-      return index.consumers(constant).stream()
-          .anyMatch(c -> !SENTINEL_READERS.contains(c.getOpType()) || !c.getDomain().isEmpty());
+    /** Whether a node is kept FP32 because it reads or is a constant FP16 cannot hold. */
+    private boolean touchesWide(NodeProto n) {
+      return n.getOutputList().stream().anyMatch(wideConstants::contains)
+          || n.getInputList().stream().anyMatch(wideConstants::contains);
     }
 
     private static boolean beyondHalfRange(float[] v) {
@@ -144,8 +133,7 @@ public final class Fp16Converter {
       boolean hasSubgraph =
           n.getAttributeList().stream().anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
       return hasSubgraph
-          || n.getOutputList().stream().anyMatch(wideConstants::contains)
-          || n.getInputList().stream().anyMatch(wideConstants::contains)
+          || touchesWide(n)
           || opts.fp16KeepOpTypes().contains(n.getOpType())
           || !opts.allows(n.getName(), n.getOpType())
           || (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx"));
@@ -204,6 +192,8 @@ public final class Fp16Converter {
           gb.setInitializer(i, toHalf(t));
         }
       }
+      // Added after the conversion loop: the saturation bounds stay FP32.
+      gb.addAllInitializer(addedInitializers);
       ModelProto.Builder mb = model.proto().toBuilder().setGraph(gb);
       Provenance.stamp(mb, metadata);
       return model.withProto(mb.build());
@@ -288,7 +278,14 @@ public final class Fp16Converter {
         String f = index.freshName(o + "_fp32");
         b.setOutput(k, f);
         f32Copy.put(o, f);
-        pendingCasts.add(cast(f, o, F16));
+        if (touchesWide(n)) {
+          // Its output can be beyond the half range too: saturate instead of becoming Inf.
+          String clipped = index.freshName(o + "_clipped");
+          pendingCasts.add(clipToHalfRange(f, clipped));
+          pendingCasts.add(cast(clipped, o, F16));
+        } else {
+          pendingCasts.add(cast(f, o, F16));
+        }
       }
       out.add(b.build());
       out.addAll(pendingCasts);
@@ -350,6 +347,33 @@ public final class Fp16Converter {
         sb.setNode(i, nb);
       }
       return sb.build();
+    }
+
+    private final List<TensorProto> addedInitializers = new ArrayList<>();
+
+    /** Clip(x, -65504, 65504) in FP32: bounds as inputs from opset 11, attributes before. */
+    private NodeProto clipToHalfRange(String from, String to) {
+      String name = index.freshName(to + "_Clip");
+      if (model.opsetVersion("") >= 11) {
+        if (addedInitializers.isEmpty()) {
+          String lo = index.freshName("fp16_saturation_min");
+          String hi = index.freshName("fp16_saturation_max");
+          addedInitializers.add(TensorData.ofFloats(lo, new long[0], new float[] {-HALF_MAX}));
+          addedInitializers.add(TensorData.ofFloats(hi, new long[0], new float[] {HALF_MAX}));
+        }
+        return Nodes.node(
+            "Clip",
+            name,
+            List.of(from, addedInitializers.get(0).getName(), addedInitializers.get(1).getName()),
+            List.of(to));
+      }
+      return Nodes.node(
+          "Clip",
+          name,
+          List.of(from),
+          List.of(to),
+          Nodes.attr("min", -HALF_MAX),
+          Nodes.attr("max", HALF_MAX));
     }
 
     private NodeProto cast(String from, String to, int type) {

@@ -21,6 +21,8 @@ public final class OutputComparer {
   private final String modelName;
   private final ValidationOptions opts;
   private final String output;
+  private RunTimes times;
+  private boolean warm;
 
   /**
    * Creates a comparer.
@@ -43,6 +45,18 @@ public final class OutputComparer {
           "validation.output '" + output + "' is not an output of the model",
           "Use one of " + fp32.getOutputNames() + ".");
     }
+  }
+
+  /**
+   * Times the two models on every batch but the first from now on (see {@link RunTimes}).
+   *
+   * @param into where the times go
+   * @return this comparer
+   */
+  public OutputComparer timed(RunTimes into) {
+    this.times = into;
+    this.warm = false;
+    return this;
   }
 
   /**
@@ -71,17 +85,37 @@ public final class OutputComparer {
     Set<String> wanted = new java.util.LinkedHashSet<>();
     wanted.add(output);
     wanted.addAll(nodeOutputs);
-    try (OrtSession.Result ra = run(fp32, batch, wanted, "running the FP32 model");
-        OrtSession.Result rb = run(int8, batch, wanted, "running the INT8 model")) {
-      float[][] a = rows(ra, batch);
-      float[][] b = rows(rb, batch);
-      List<Sample> rows = batch.rows();
-      for (int i = 0; i < rows.size(); i++) {
-        acc.add(a[i], b[i], rows.get(i).label());
+    long t0 = System.nanoTime();
+    try (OrtSession.Result ra = run(fp32, batch, wanted, "running the FP32 model")) {
+      long t1 = System.nanoTime();
+      try (OrtSession.Result rb = run(int8, batch, wanted, "running the INT8 model")) {
+        long t2 = System.nanoTime();
+        if (times != null) {
+          if (warm) {
+            times.add(t1 - t0, t2 - t1, batch.size());
+          }
+          warm = true;
+        }
+        compareOutputs(ra, rb, batch, acc, nodeOutputs, nodes);
       }
-      for (String t : nodeOutputs) {
-        nodes.add(t, buffer(ra, t), buffer(rb, t));
-      }
+    }
+  }
+
+  private void compareOutputs(
+      OrtSession.Result ra,
+      OrtSession.Result rb,
+      InputBatch batch,
+      MetricsAccumulator acc,
+      java.util.List<String> nodeOutputs,
+      NodeSqnr nodes) {
+    float[][] a = rows(ra, batch);
+    float[][] b = rows(rb, batch);
+    List<Sample> rows = batch.rows();
+    for (int i = 0; i < rows.size(); i++) {
+      acc.add(a[i], b[i], rows.get(i).label());
+    }
+    for (String t : nodeOutputs) {
+      nodes.add(t, buffer(ra, t), buffer(rb, t));
     }
   }
 

@@ -108,9 +108,9 @@ class Fp16WideConstantsTest {
   }
 
   @Test
-  void aMaskingConstantReadOnlyByArithmeticIsSaturatedNotKept() {
-    // y = x + (1 - m) * -3.4e38: the attention-mask idiom. In half precision -3.4e38 would be -Inf
-    // and 0 * -Inf is NaN; saturated to -65504 it still masks.
+  void aMaskBuiltFromAHugeConstantIsComputedInFp32AndArrivesSaturatedNotInfinite() {
+    // y = x + Expand((1 - m) * -3.4e38): the attention-mask idiom. Stored as half, -3.4e38 would
+    // be -Inf and 0 * -Inf NaN; kept FP32 and clipped before the cast, it arrives as -65504.
     GraphProto graph =
         GraphProto.newBuilder()
             .setName("mask")
@@ -119,18 +119,44 @@ class Fp16WideConstantsTest {
             .addInitializer(vec("keep", 1f, 1f, 0f, 1f, 0f, 1f, 1f, 1f))
             .addInitializer(vec("one", 1f))
             .addInitializer(vec("huge", -3.4e38f))
+            .addInitializer(TensorData.ofLongs("shape", new long[] {2}, new long[] {1, 8}))
             .addNode(Nodes.node("Sub", "inv", List.of("one", "keep"), List.of("masked")))
             .addNode(Nodes.node("Mul", "scale", List.of("masked", "huge"), List.of("bias")))
-            .addNode(Nodes.node("Add", "add", List.of("x", "bias"), List.of("y")))
+            .addNode(Nodes.node("Expand", "expand", List.of("bias", "shape"), List.of("wide")))
+            .addNode(Nodes.node("Add", "add", List.of("x", "wide"), List.of("y")))
             .build();
     OnnxModel h = fp16(new OnnxModel(TestModels.model(graph, 13), null, "mask"));
-    OnnxGraph index = new OnnxGraph(h.proto().getGraph());
+    GraphProto g = h.proto().getGraph();
+    OnnxGraph index = new OnnxGraph(g);
 
-    TensorProto huge = index.initializer("huge").orElseThrow();
-    assertThat(huge.getDataType()).as("saturated to half").isEqualTo(FLOAT16_VALUE);
+    assertThat(index.initializer("huge").orElseThrow().getDataType())
+        .as("kept float32")
+        .isEqualTo(FLOAT_VALUE);
+    assertThat(g.getNodeList()).extracting(NodeProto::getOpType).as("saturation").contains("Clip");
     float[] y =
         TestModels.run(h, "x", new long[] {1, 8}, new float[] {1, 2, 3, 4, 5, 6, 7, 8}).get("y");
     assertThat(y[0]).as("kept position").isEqualTo(1f);
+    assertThat(y[1]).as("kept position: 0 x huge is 0, not NaN").isEqualTo(2f);
     assertThat(y[2]).as("masked position: very negative and finite").isFinite().isLessThan(-6e4f);
+  }
+
+  @Test
+  void aScaleFactorBeyondHalfRangeIsAppliedInFp32() {
+    // x * 1e5 / 1e5: as half, 1e5 would be 65504 and the result 35 % off.
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("scale")
+            .addInput(Nodes.valueInfo("x", FLOAT_VALUE, "N", 4))
+            .addOutput(Nodes.valueInfo("y", FLOAT_VALUE, "N", 4))
+            .addInitializer(vec("up", 1e5f))
+            .addInitializer(vec("down", 1e-5f))
+            .addNode(Nodes.node("Mul", "big", List.of("x", "up"), List.of("scaled")))
+            .addNode(Nodes.node("Mul", "small", List.of("scaled", "down"), List.of("y")))
+            .build();
+    OnnxModel h = fp16(new OnnxModel(TestModels.model(graph, 13), null, "scale"));
+    float[] y =
+        TestModels.run(h, "x", new long[] {1, 4}, new float[] {0.1f, 0.2f, 0.3f, 0.4f}).get("y");
+    // 0.4 * 1e5 = 40000 fits in half; the product in FP32, then halves, is within 0.1 %.
+    assertThat(y[3]).isCloseTo(0.4f, org.assertj.core.data.Offset.offset(0.001f));
   }
 }

@@ -274,6 +274,29 @@ public final class AutoSparkAction {
     if (closest == null) {
       return null;
     }
+    // Keeping nodes in FP32 never makes a recipe faster: when a passing candidate is already at
+    // least as fast as the closest static one (within the tie), the tuned one could not win.
+    double fastestPassing =
+        rows.stream()
+            .filter(r -> r.scored != null && r.scored.passed())
+            .mapToDouble(r -> r.timing.speedup())
+            .filter(Double::isFinite)
+            .max()
+            .orElse(Double.NaN);
+    double parent = closest.timing.speedup();
+    if (Double.isFinite(fastestPassing)
+        && Double.isFinite(parent)
+        && parent < fastestPassing * (1 + auto.speedTie())) {
+      progress.accept(
+          String.format(
+              java.util.Locale.ROOT,
+              "no static candidate passes; not tuning %s: at %.2fx it is not faster than a"
+                  + " passing candidate (%.2fx), and keeping nodes in FP32 only slows it",
+              closest.recipe.label(),
+              parent,
+              fastestPassing));
+      return null;
+    }
     var m = ctx.requestedModel();
     progress.accept(
         String.format(

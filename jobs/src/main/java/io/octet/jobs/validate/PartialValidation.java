@@ -11,9 +11,13 @@ import java.io.Serializable;
  * @param metrics output metrics
  * @param nodes per-node SQNR sums
  * @param cpus the distinct CPUs the partitions ran on (what their integer kernels compute)
+ * @param times FP32 and INT8 run times of the comparison pass
  */
 public record PartialValidation(
-    MetricsAccumulator metrics, NodeSqnr nodes, java.util.ArrayList<CpuFeatures> cpus)
+    MetricsAccumulator metrics,
+    NodeSqnr nodes,
+    java.util.ArrayList<CpuFeatures> cpus,
+    io.octet.validate.RunTimes times)
     implements Serializable {
   /**
    * Merges b into a.
@@ -25,6 +29,7 @@ public record PartialValidation(
   public static PartialValidation merge(PartialValidation a, PartialValidation b) {
     a.metrics().merge(b.metrics());
     a.nodes().merge(b.nodes());
+    a.times().merge(b.times());
     for (CpuFeatures c : b.cpus()) {
       if (!a.cpus().contains(c)) {
         a.cpus().add(c);

@@ -40,10 +40,13 @@ import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
  * The validate stage: FP32 and INT8 over the held-out dataset in partitions, output metrics and
- * per-node SQNR merged exactly; latency measured side by side on the driver on a bounded sample;
- * the gate's verdict. Writes {@code validation.json} to staging.
+ * per-node SQNR merged exactly; latency from the same pass (each batch runs both models back to
+ * back) or, with validation.latency-source = driver, side by side on the driver on a bounded
+ * sample; the gate's verdict. Writes {@code validation.json} to staging.
  */
 public final class ValidateSparkAction {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ValidateSparkAction.class);
   private final StageContext ctx;
 
   /**
@@ -109,39 +112,22 @@ public final class ValidateSparkAction {
     ValidationTask.ModelPair pair =
         new ValidationTask.ModelPair(
             ctx.fp32Uri(), ctx.fp32Sha(), ctx.fp32DataFiles(), int8Uri, int8Sha, int8DataFiles);
-    ValidationTask.ModelPair nodePair = null;
-    if (!nodeOutputs.isEmpty()) {
-      OnnxModel fa = ModelAugmenter.augment(fp32, nodeOutputs).model();
-      OnnxModel ia = ModelAugmenter.augment(int8, nodeOutputs).model();
-      nodePair =
-          new ValidationTask.ModelPair(
-              ctx.staged("validation-fp32.onnx"),
-              ctx.stageModel(fa, "validation-fp32.onnx"),
-              StageContext.externalFiles(fa),
-              ctx.staged("validation-int8.onnx"),
-              ctx.stageModel(ia, "validation-int8.onnx"),
-              StageContext.externalFiles(ia));
-    }
+    boolean nodesInPass = !nodeOutputs.isEmpty() && vc.nodeSqnrWhen().equals("always");
     ValidationTask both =
         new ValidationTask(
             ctx.store(),
             model.name(),
             pair,
-            nodePair,
+            nodesInPass ? nodeModels(fp32, int8, nodeOutputs) : null,
             decoder,
             compare,
             nodeOutputs,
             vc.nodeSqnrRows(),
             rowsPerBatch(vc),
-            inferenceMemory(fp32, rows, decoder));
-    var sc = ctx.spark().sparkContext();
-    sc.setJobGroup("octet-validate-" + model.name(), "Octet: validate " + model.name(), false);
-    PartialValidation merged;
-    try {
-      merged = rows.mapPartitions(both).treeReduce(PartialValidation::merge, 2);
-    } finally {
-      sc.clearJobGroup();
-    }
+            inferenceMemory(fp32, rows, decoder),
+            vc.latencyInTasks(),
+            true);
+    PartialValidation merged = run(rows, both, "validate " + model.name());
     ValidationMetrics metrics = merged.metrics().result();
     if (metrics.rows() == 0) {
       throw QuantErrors.badData(
@@ -162,12 +148,26 @@ public final class ValidateSparkAction {
               + "' (they count as wrong): check label-column and validation.output");
     }
     choice.checkTaskMetric(metrics);
-    Map<String, Double> sqnr = merged.nodes().sqnrDb();
-    Latency.Comparison latency = latency(ds, decoder, fp32, int8, vc);
+    boolean inTasks = vc.latencyInTasks() && merged.times().enough(vc.latencyMinTaskMillis());
+    if (vc.latencyInTasks() && !inTasks) {
+      LOG.info(
+          "{}: the comparison pass ran too briefly to time ({} batches); timing on the driver",
+          model.name(),
+          merged.times().batches());
+    }
+    Latency.Comparison latency =
+        inTasks ? merged.times().comparison() : latency(ds, decoder, fp32, int8, vc);
     double ratio = latency == null ? Double.NaN : latency.ratio();
     Gate.Verdict verdict = vc.gate().evaluate(metrics, ratio);
-    TargetValidation target = target(int8, merged.cpus());
+    TargetValidation target = target(int8, merged.cpus(), latency != null && !inTasks);
     verdict = withTarget(verdict, target, vc.requireTargetCpu());
+    Map<String, Double> sqnr = merged.nodes().sqnrDb();
+    if (!nodeOutputs.isEmpty() && !nodesInPass && !verdict.passed()) {
+      // Which nodes lose the most is worth a second look only when the gate failed: the first
+      // rows of each partition again, with every quantized node's output exposed.
+      ValidationTask nodesOnly = both.nodesOnly(nodeModels(fp32, int8, nodeOutputs));
+      sqnr = run(rows, nodesOnly, "per-node SQNR of " + model.name()).nodes().sqnrDb();
+    }
     List<ValidationOutcome.NodeResult> nodeResults = new ArrayList<>();
     for (QuantizedNodes.Node n : nodes) {
       Double db = sqnr.get(n.output());
@@ -190,15 +190,40 @@ public final class ValidateSparkAction {
     return out;
   }
 
+  private PartialValidation run(JavaRDD<InternalRow> rows, ValidationTask task, String what) {
+    var sc = ctx.spark().sparkContext();
+    sc.setJobGroup("octet-validate-" + ctx.model().name(), "Octet: " + what, false);
+    try {
+      return rows.mapPartitions(task).treeReduce(PartialValidation::merge, 2);
+    } finally {
+      sc.clearJobGroup();
+    }
+  }
+
+  /** Stages the FP32 and INT8 models with every quantized node's output exposed. */
+  private ValidationTask.ModelPair nodeModels(
+      OnnxModel fp32, OnnxModel int8, List<String> nodeOutputs) {
+    OnnxModel fa = ModelAugmenter.augment(fp32, nodeOutputs).model();
+    OnnxModel ia = ModelAugmenter.augment(int8, nodeOutputs).model();
+    return new ValidationTask.ModelPair(
+        ctx.staged("validation-fp32.onnx"),
+        ctx.stageModel(fa, "validation-fp32.onnx"),
+        StageContext.externalFiles(fa),
+        ctx.staged("validation-int8.onnx"),
+        ctx.stageModel(ia, "validation-int8.onnx"),
+        StageContext.externalFiles(ia));
+  }
+
   /**
    * Checks the artifact's weights against its target and records the CPUs that validated. The
    * target and encoding are read from the artifact's own provenance (what it was built for), with
    * the config as the fallback for artifacts without it.
    */
-  private TargetValidation target(OnnxModel int8, List<CpuFeatures> executorCpus) {
+  private TargetValidation target(
+      OnnxModel int8, List<CpuFeatures> executorCpus, boolean timedOnDriver) {
     var q = ctx.model().quantization();
     List<CpuFeatures> cpus = new ArrayList<>(executorCpus);
-    if (ctx.model().validation().latencyRows() > 0) {
+    if (timedOnDriver) {
       // The latency comparison runs on the driver.
       cpus.add(CpuFeatures.detect());
     }

@@ -35,6 +35,9 @@ import org.apache.spark.sql.catalyst.InternalRow;
  * @param nodeRows rows per partition used for sensitivity
  * @param batchSize the most rows per batch
  * @param memory how batches fit the memory budget
+ * @param timed whether the comparison pass times both models (validation.latency-source = tasks)
+ * @param compareOutputs whether the task runs the comparison pass (false: per-node SQNR only, on
+ *     the partition's first rows)
  */
 public record ValidationTask(
     HadoopObjectStore store,
@@ -46,7 +49,9 @@ public record ValidationTask(
     List<String> nodeOutputs,
     int nodeRows,
     int batchSize,
-    Inference memory)
+    Inference memory,
+    boolean timed,
+    boolean compareOutputs)
     implements FlatMapFunction<Iterator<InternalRow>, PartialValidation>, Serializable {
 
   /**
@@ -93,6 +98,29 @@ public record ValidationTask(
     }
   }
 
+  /**
+   * The same task measuring per-node SQNR only: it reads each partition's first rows and runs the
+   * models that expose node outputs, nothing else.
+   *
+   * @param nodes the pair exposing node outputs
+   * @return the task
+   */
+  public ValidationTask nodesOnly(ModelPair nodes) {
+    return new ValidationTask(
+        store,
+        modelName,
+        models,
+        nodes,
+        decoder,
+        opts,
+        nodeOutputs,
+        nodeRows,
+        batchSize,
+        memory,
+        false,
+        false);
+  }
+
   @Override
   public Iterator<PartialValidation> call(Iterator<InternalRow> rows) {
     TaskContext tc = TaskContext.get();
@@ -100,7 +128,12 @@ public record ValidationTask(
     String prefix = tc == null ? "p0-" : "p" + tc.partitionId() + "-";
     List<ExecutorModels.Lease> held = new ArrayList<>();
     try {
-      OutputComparer main = models.comparer(store, modelName, opts, threads, held);
+      OutputComparer main =
+          compareOutputs ? models.comparer(store, modelName, opts, threads, held) : null;
+      io.octet.validate.RunTimes times = new io.octet.validate.RunTimes();
+      if (timed && main != null) {
+        main.timed(times);
+      }
       OutputComparer sens =
           nodeModels == null ? null : nodeModels.comparer(store, modelName, opts, threads, held);
       MetricsAccumulator acc = new MetricsAccumulator(opts.topK());
@@ -109,18 +142,23 @@ public record ValidationTask(
       List<Sample> sensitivityRows = new ArrayList<>();
       Batching.Streamer streamer = new Batching.Streamer(batchSize, 64);
       long i = 0;
-      while (rows.hasNext()) {
+      while (rows.hasNext() && (main != null || sensitivityRows.size() < nodeRows)) {
         Sample s = decoder.decode(rows.next(), prefix + i++);
         if (sens != null && sensitivityRows.size() < nodeRows) {
           sensitivityRows.add(s);
+        }
+        if (main == null) {
+          continue;
         }
         List<Sample> full = streamer.add(s);
         if (!full.isEmpty()) {
           compareWithin(main, full, acc);
         }
       }
-      for (List<Sample> batch : streamer.flush()) {
-        compareWithin(main, batch, acc);
+      if (main != null) {
+        for (List<Sample> batch : streamer.flush()) {
+          compareWithin(main, batch, acc);
+        }
       }
       if (sens != null) {
         // One row at a time: every quantized node's output comes back, which for a conv net is
@@ -131,7 +169,7 @@ public record ValidationTask(
       }
       java.util.ArrayList<io.octet.cpu.CpuFeatures> cpus = new java.util.ArrayList<>();
       cpus.add(io.octet.cpu.CpuFeatures.detect());
-      return List.of(new PartialValidation(acc, nodes, cpus)).iterator();
+      return List.of(new PartialValidation(acc, nodes, cpus, times)).iterator();
     } finally {
       held.forEach(ExecutorModels.Lease::close);
     }

@@ -54,6 +54,10 @@ import org.apache.spark.sql.catalyst.InternalRow;
  *       sessions opened either as calibration sessions (no arena, no memory pattern, basic
  *       optimizations) or as inference sessions (arena, memory pattern, all optimizations); prints
  *       seconds and peak RSS. Run each in a fresh JVM.
+ *   <li>{@code breakdown N}: where calibration's extra time goes, on the driver in one thread
+ *       (batches of 32, MatMul inputs): plain FP32 inference; the calibration session's run with
+ *       its extra outputs (closed unread); plus copying them out of ONNX Runtime; plus binning.
+ *       Each step is timed over all N rows, the steps alternating, best of 3 rounds.
  * </ul>
  */
 public final class CalibrationBench {
@@ -86,6 +90,8 @@ public final class CalibrationBench {
     Setup s = setUp(spark, work, rows);
     if (mode.equals("throughput")) {
       throughput(spark, s, rows);
+    } else if (mode.equals("breakdown")) {
+      breakdown(spark, work, s, rows);
     } else if (mode.equals("sessions")) {
       sessions(spark, work, s, rows, args[2]);
     } else {
@@ -293,6 +299,80 @@ public final class CalibrationBench {
         prepared.augmented().outputFor().size(),
         secs,
         vmHwmKb() / 1e3);
+  }
+
+  private static void breakdown(SparkSession spark, Path work, Setup s, int rows) throws Exception {
+    Dataset<Row> ds = Datasets.read(spark, "minilm", s.data().toUri().toString(), 0, null);
+    List<InternalRow> raw =
+        ds.queryExecution().toRdd().toJavaRDD().map(InternalRow::copy).collect();
+    List<Sample> samples = new ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      samples.add(s.plain().decoder().decode(raw.get(i), "r" + i));
+    }
+    List<List<Sample>> batches = Batching.byShape(samples, 32);
+    Quantizer.Prepared prepared =
+        Quantizer.prepare(
+            OnnxModelIO.read(work.resolve("all-minilm-l6-v2.onnx")),
+            QuantOptions.defaults().withOpTypes(List.of("MatMul")));
+    Map<String, String> outputFor = prepared.augmented().outputFor();
+    String[] steps = {"plain", "run", "copy", "bin"};
+    double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
+    long values = 0;
+    try (OrtSession plain =
+            OrtRuntime.open(
+                work.resolve("all-minilm-l6-v2.onnx"), new OrtRuntime.SessionSettings(1, true));
+        OrtSession aug =
+            OrtRuntime.open(
+                prepared.augmented().model(), OrtRuntime.SessionSettings.calibration(1))) {
+      java.util.Set<String> requested = new java.util.LinkedHashSet<>(outputFor.values());
+      for (int round = 0; round < 4; round++) {
+        for (int step = 0; step < steps.length; step++) {
+          ActivationCollector c = new ActivationCollector(aug, "minilm", outputFor, 4096);
+          long n = 0;
+          long t0 = System.nanoTime();
+          for (List<Sample> b : batches) {
+            try (InputBatch in = InputBatch.of(b)) {
+              if (step == 0) {
+                try (OrtSession.Result r = plain.run(in.tensorsFor(plain.getInputNames()))) {
+                  n += r.size();
+                }
+              } else if (step == 3) {
+                c.observe(in);
+              } else {
+                try (OrtSession.Result r = aug.run(in.tensorsFor(aug.getInputNames()), requested)) {
+                  for (var e : r) {
+                    ai.onnxruntime.OnnxTensor t = (ai.onnxruntime.OnnxTensor) e.getValue();
+                    n += step == 2 ? t.getFloatBuffer().remaining() : t.getInfo().getNumElements();
+                  }
+                }
+              }
+            }
+          }
+          double secs = (System.nanoTime() - t0) / 1e9;
+          if (step == 1) {
+            values = n;
+          }
+          if (round > 0) {
+            best[step] = Math.min(best[step], secs);
+          }
+        }
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "RESULT breakdown rows=%d tensors=%d values_per_row=%d plain_s=%.2f run_s=%.2f copy_s=%.2f"
+            + " bin_s=%.2f  run/plain=%.3f copy=+%.1f%% bin=+%.1f%% plain/calibration=%.3f%n",
+        samples.size(),
+        outputFor.size(),
+        values / Math.max(1, samples.size()),
+        best[0],
+        best[1],
+        best[2],
+        best[3],
+        best[1] / best[0],
+        100 * (best[2] - best[1]) / best[0],
+        100 * (best[3] - best[2]) / best[0],
+        best[0] / best[3]);
   }
 
   private static void memory(SparkSession spark, Setup s, int rows) {
