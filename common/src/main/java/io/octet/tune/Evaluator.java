@@ -25,4 +25,14 @@ public interface Evaluator {
    * @return the speedup, or NaN when latency is not measured
    */
   double speedup(OnnxModel candidate);
+
+  /**
+   * Returns whether {@link #speedup} measures anything: when it does not, callers need not build
+   * the candidate to ask.
+   *
+   * @return true unless latency is off
+   */
+  default boolean timesCandidates() {
+    return true;
+  }
 }

@@ -350,7 +350,8 @@ public final class Tuner {
       boolean pass = gate.evaluate(m, Double.NaN).passed();
       // Sensitivity and per-tensor probes are only compared with each other: no timing needed.
       boolean timed = !s.step().equals("sensitivity") && !s.step().equals("tensor-method");
-      double speed = timed ? eval.speedup(recipes.get(i).build(model)) : Double.NaN;
+      double speed =
+          timed && eval.timesCandidates() ? eval.speedup(recipes.get(i).build(model)) : Double.NaN;
       double v = objective.value(m);
       trials.add(new Trial(s.step(), s.description(), s.fp32Nodes(), v, pass, speed));
       LOG.info(
