@@ -29,7 +29,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 /**
  * Throughput of {@link HistogramAccumulator#add(float[], int, int)} in ns per value, on 1M-value
  * batches, against a loop that only finds the batch's min and max (the floor for any one-pass
- * statistic over the same array).
+ * statistic over the same array) and a plain sum (memory bandwidth).
  *
  * <p>Run with {@code mvn -q -pl common test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=io.octet.histogram.HistogramAccumulatorBenchmark}.
@@ -96,6 +96,22 @@ public class HistogramAccumulatorBenchmark {
     }
     bh.consume(lo);
     bh.consume(hi);
+  }
+
+  /**
+   * Sums the batch: the memory-bandwidth reference, reported per value.
+   *
+   * @return the sum
+   */
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public float plainSum() {
+    float s = 0;
+    float[] v = values;
+    for (int i = 0; i < v.length; i++) {
+      s += v[i];
+    }
+    return s;
   }
 
   /**
