@@ -52,6 +52,11 @@ public final class LocalEvaluator implements Evaluator {
   }
 
   @Override
+  public boolean timesCandidates() {
+    return latencyRows > 0;
+  }
+
+  @Override
   public double speedup(OnnxModel candidate) {
     if (latencyRows == 0) {
       return Double.NaN;

@@ -63,7 +63,7 @@ public final class RunTimes implements Serializable {
    * @return whether the sums reach it
    */
   public boolean enough(double minFp32Millis) {
-    return batches > 0 && fp32Nanos / 1e6 >= minFp32Millis && int8Nanos > 0;
+    return batches > 0 && fp32Nanos > 0 && int8Nanos > 0 && fp32Nanos / 1e6 >= minFp32Millis;
   }
 
   /**

@@ -73,12 +73,13 @@ class ValidationPassesTest extends SparkTestBase {
     assertThat(passes.validation().nodes())
         .as("no per-node pass for a model that passed")
         .isEmpty();
-    // The digits CNN runs in microseconds: its comparison pass is too brief to time (RunTimes
-    // .MIN_TIMED_MS), so the driver's repeated comparison measures it.
+    // The digits CNN runs in microseconds: its comparison pass is too brief to time
+    // (validation.latency-min-task-time), so the driver's repeated comparison measures it.
     var latency = passes.validation().latency();
     assertThat(latency).isNotNull();
     assertThat(latency.msPerRowA()).isPositive();
     assertThat(latency.rounds()).as("the driver's rounds").isEqualTo(5);
+    assertThat(passes.validation().latencySource()).isEqualTo("driver");
 
     ModelOutcome fails = by.get("fails");
     assertThat(fails.status()).isEqualTo(ModelOutcome.GATE_FAILED);
@@ -102,6 +103,7 @@ class ValidationPassesTest extends SparkTestBase {
     assertThat(by.get("untimed").validation().latency()).as("latency-rows = 0").isNull();
 
     // With no least time, the comparison pass's own timing is the figure.
+    assertThat(by.get("tasks").validation().latencySource()).isEqualTo("tasks");
     var tasks = by.get("tasks").validation().latency();
     assertThat(tasks).as("timed in the comparison pass").isNotNull();
     assertThat(tasks.msPerRowA()).isPositive();

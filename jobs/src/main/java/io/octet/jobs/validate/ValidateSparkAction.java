@@ -125,7 +125,7 @@ public final class ValidateSparkAction {
             vc.nodeSqnrRows(),
             rowsPerBatch(vc),
             inferenceMemory(fp32, rows, decoder),
-            vc.latencyInTasks(),
+            vc.latencyInTasks() && !dynamic(),
             true);
     PartialValidation merged = run(rows, both, "validate " + model.name());
     ValidationMetrics metrics = merged.metrics().result();
@@ -148,8 +148,9 @@ public final class ValidateSparkAction {
               + "' (they count as wrong): check label-column and validation.output");
     }
     choice.checkTaskMetric(metrics);
-    boolean inTasks = vc.latencyInTasks() && merged.times().enough(vc.latencyMinTaskMillis());
-    if (vc.latencyInTasks() && !inTasks) {
+    boolean inTasks =
+        vc.latencyInTasks() && !dynamic() && merged.times().enough(vc.latencyMinTaskMillis());
+    if (vc.latencyInTasks() && !dynamic() && !inTasks) {
       LOG.info(
           "{}: the comparison pass ran too briefly to time ({} batches); timing on the driver",
           model.name(),
@@ -165,8 +166,17 @@ public final class ValidateSparkAction {
     if (!nodeOutputs.isEmpty() && !nodesInPass && !verdict.passed()) {
       // Which nodes lose the most is worth a second look only when the gate failed: the first
       // rows of each partition again, with every quantized node's output exposed.
-      ValidationTask nodesOnly = both.nodesOnly(nodeModels(fp32, int8, nodeOutputs));
-      sqnr = run(rows, nodesOnly, "per-node SQNR of " + model.name()).nodes().sqnrDb();
+      try {
+        ValidationTask nodesOnly = both.nodesOnly(nodeModels(fp32, int8, nodeOutputs));
+        sqnr = run(rows, nodesOnly, "per-node SQNR of " + model.name()).nodes().sqnrDb();
+      } catch (RuntimeException e) {
+        // A diagnostic: its failure (a conv net's node outputs, say) must not hide the verdict.
+        ctx.warn(
+            "per-node SQNR after the failed gate could not be measured ("
+                + io.octet.jobs.pipeline.Failures.oneLine(
+                    io.octet.jobs.pipeline.Failures.describe(e))
+                + "); lower validation.node-sqnr-rows or set it to 0");
+      }
     }
     List<ValidationOutcome.NodeResult> nodeResults = new ArrayList<>();
     for (QuantizedNodes.Node n : nodes) {
@@ -185,7 +195,8 @@ public final class ValidateSparkAction {
             choice.output(),
             choice.rule(),
             outOfRange,
-            target);
+            target,
+            inTasks ? "tasks" : "driver");
     ctx.store().writeBytes(ctx.staged("validation.json"), out.toJson());
     return out;
   }
@@ -264,6 +275,14 @@ public final class ValidateSparkAction {
               + "; validate on a CPU of the target or set quantization.target = portable");
     }
     return failures.size() == v.failures().size() ? v : new Gate.Verdict(false, failures);
+  }
+
+  /**
+   * Dynamic models are compared one row at a time (below), which would time per-call overhead:
+   * their latency is measured on the driver at validation.batch-size.
+   */
+  private boolean dynamic() {
+    return ctx.model().quantization().mode() == io.octet.quant.QuantMode.DYNAMIC;
   }
 
   /**

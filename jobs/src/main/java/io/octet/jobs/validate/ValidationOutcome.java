@@ -27,6 +27,8 @@ import java.util.List;
  *     for accuracy)
  * @param target the artifact's CPU target, its weight check and the CPUs that validated it, or null
  *     (outcomes staged by older versions)
+ * @param latencySource where the latency was measured: "tasks" (the comparison pass, executor
+ *     threads; {@code rounds} then counts batches) or "driver" (latency-threads, latency-rounds)
  */
 public record ValidationOutcome(
     ValidationMetrics metrics,
@@ -37,13 +39,15 @@ public record ValidationOutcome(
     String output,
     String outputRule,
     long labelsOutOfRange,
-    TargetValidation target) {
+    TargetValidation target,
+    String latencySource) {
 
   /** Copies the list. */
   public ValidationOutcome {
     nodes = List.copyOf(nodes);
     output = output == null ? "" : output;
     outputRule = outputRule == null ? "" : outputRule;
+    latencySource = latency == null ? "" : latencySource == null ? "driver" : latencySource;
   }
 
   /**
@@ -110,6 +114,7 @@ public record ValidationOutcome(
       num(l, "int8-ms-per-row", latency.msPerRowB());
       num(l, "speedup", latency.speedup());
       l.put("rounds", latency.rounds());
+      l.put("source", latencySource);
     } else {
       root.putNull("latency");
     }
@@ -183,7 +188,8 @@ public record ValidationOutcome(
         r.path("output").asText(""),
         r.path("output-rule").asText(""),
         r.path("labels-out-of-range").asLong(),
-        TargetValidation.fromJson(r.path("target")));
+        TargetValidation.fromJson(r.path("target")),
+        r.path("latency").path("source").asText("driver"));
   }
 
   private static double d(JsonNode o, String k) {
