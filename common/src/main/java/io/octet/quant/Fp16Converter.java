@@ -85,11 +85,8 @@ public final class Fp16Converter {
       this.types = types;
       this.opts = opts;
       this.wideConstants = wideConstants();
-      for (TensorProto t : g.getInitializerList()) {
-        if (wideConstants.contains(t.getName())) {
-          keepF32Initializers.add(t.getName());
-        }
-      }
+      // Only initializer names are looked up here, so Constant outputs in the set are harmless.
+      keepF32Initializers.addAll(wideConstants);
     }
 
     /** Constants (initializers and Constant outputs) that FP16 cannot hold. */

@@ -79,14 +79,7 @@ public final class CalibrationBench {
           "usage: throughput|memory N [DIR] | sessions N KIND [DIR]");
     }
     Path work = Path.of(args.length > fixed ? args[fixed] : "target/calibration-bench");
-    SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
+    SparkSession spark = BenchSpark.local();
     Setup s = setUp(spark, work, rows);
     if (mode.equals("throughput")) {
       throughput(spark, s, rows);

@@ -46,14 +46,7 @@ public final class MemoryBenchData {
     Path dir = Path.of(args[0]).toAbsolutePath().normalize();
     int rows = args.length > 1 ? Integer.parseInt(args[1]) : DemoData.MINILM_CALIBRATION;
     int validation = args.length > 2 ? Integer.parseInt(args[2]) : VALIDATION;
-    SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
+    SparkSession spark = BenchSpark.local();
     try {
       System.out.println(prepare(spark, dir, rows, validation));
     } finally {

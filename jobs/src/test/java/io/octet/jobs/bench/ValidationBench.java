@@ -50,14 +50,7 @@ public final class ValidationBench {
     for (int i = 2; i < args.length; i++) {
       sets.add("models.minilm." + args[i]);
     }
-    SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
+    SparkSession spark = BenchSpark.local();
     Path calib = text(spark, work, "calibration-200", 0, 200);
     // Held-out rows: passages far from the calibration ones.
     Path val = text(spark, work, "validation-" + rows, 5000, rows);
