@@ -10,9 +10,11 @@ import com.typesafe.config.Config;
  * @param numBins histogram bins per tensor (power of two, 128..65536)
  * @param batchSize rows per inference batch
  * @param maxRows use at most this many rows (0 = all)
+ * @param batchMemory bytes the activations one calibration batch returns may take (fewer rows per
+ *     batch, down to one; 0 = only {@code run.memory-budget} limits them)
  */
 public record CalibrationConfig(
-    String dataset, int partitions, int numBins, int batchSize, long maxRows) {
+    String dataset, int partitions, int numBins, int batchSize, long maxRows, long batchMemory) {
   /** Validates ranges. */
   public CalibrationConfig {
     if (partitions < 0) {
@@ -28,6 +30,9 @@ public record CalibrationConfig(
     if (maxRows < 0) {
       throw new IllegalArgumentException("max-rows must be >= 0, got " + maxRows);
     }
+    if (batchMemory < 0) {
+      throw new IllegalArgumentException("batch-memory must be >= 0 bytes, got " + batchMemory);
+    }
   }
 
   /**
@@ -42,6 +47,7 @@ public record CalibrationConfig(
         c.getInt("partitions"),
         c.getInt("num-bins"),
         c.getInt("batch-size"),
-        c.getLong("max-rows"));
+        c.getLong("max-rows"),
+        c.getBytes("batch-memory"));
   }
 }

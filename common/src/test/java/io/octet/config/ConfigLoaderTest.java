@@ -161,6 +161,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void calibrationBatchMemoryIsASizeWithAReferenceDefaultAndZeroForNoCap() {
+    assertThat(load(GOOD).models().get("bert").calibration().batchMemory()).isEqualTo(64L << 20);
+    RegistryConfig off =
+        load(GOOD, List.of("calibration.batch-memory=0"), Map.of(), new Properties());
+    assertThat(off.models().get("bert").calibration().batchMemory()).isZero();
+    assertThatThrownBy(
+            () -> load(GOOD, List.of("calibration.batch-memory=-1m"), Map.of(), new Properties()))
+        .hasMessageContaining("batch-memory");
+    assertThatThrownBy(
+            () ->
+                load(GOOD, List.of("calibration.batch-memory=plenty"), Map.of(), new Properties()))
+        .hasMessageContaining("batch-memory");
+  }
+
+  @Test
   void theMemoryBudgetIsAutoOrASize() {
     assertThat(load(GOOD).run().memoryBudgetBytes()).isZero();
     assertThat(

@@ -71,6 +71,12 @@ class DeterminismTest extends SparkTestBase {
   }
 
   private byte[][] calibrate(int partitions, boolean failOnce) throws Exception {
+    return calibrate(
+        partitions, failOnce, BatchMemory.unbounded(prepared.augmented().outputFor().keySet()));
+  }
+
+  private byte[][] calibrate(int partitions, boolean failOnce, BatchMemory memory)
+      throws Exception {
     Dataset<Row> ds = Datasets.read(spark, "digits", TestData.uri(data), 0, null);
     List<InputBinding> bindings =
         List.of(new InputBinding("image", "image", ElemType.FLOAT, new long[] {1, 8, 8}));
@@ -86,7 +92,7 @@ class DeterminismTest extends SparkTestBase {
             prepared.augmented().outputFor(),
             4096,
             7,
-            BatchMemory.unbounded(prepared.augmented().outputFor().keySet()));
+            memory);
     var rows = Datasets.internalRows(ds, partitions);
     PartialStats merged =
         failOnce
@@ -116,5 +122,19 @@ class DeterminismTest extends SparkTestBase {
     assertThat(three[1]).as("INT8 model, 3 partitions").isEqualTo(one[1]);
     assertThat(eight[1]).as("INT8 model, 8 partitions").isEqualTo(one[1]);
     assertThat(retried[1]).as("INT8 model, with a retried task").isEqualTo(one[1]);
+  }
+
+  @Test
+  void batchesCutToOneRowByTheirMemoryCapGiveTheSameTableAndModel() throws Exception {
+    // calibration.batch-memory caps the share a batch may use; a 1-byte share leaves one row per
+    // batch instead of seven.
+    BatchMemory unbounded = BatchMemory.unbounded(prepared.augmented().outputFor().keySet());
+    BatchMemory oneRow =
+        new BatchMemory(unbounded.footprint(), 1, unbounded.capacityBytes(), "1 byte per batch");
+    byte[][] batched = calibrate(3, false);
+    byte[][] single = calibrate(3, false, oneRow);
+
+    assertThat(single[0]).as("table").isEqualTo(batched[0]);
+    assertThat(single[1]).as("INT8 model").isEqualTo(batched[1]);
   }
 }

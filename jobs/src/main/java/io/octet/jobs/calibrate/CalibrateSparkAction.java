@@ -128,6 +128,9 @@ public final class CalibrateSparkAction {
         merged = merged == null ? part : merged.union(part);
       } finally {
         ctx.spark().sparkContext().clearJobGroup();
+        // In local mode the tasks ran in this JVM: free the calibration session's weights before
+        // validation opens two more sessions. Cluster executors drop it as their cache turns over.
+        ExecutorModels.closeIdle(augSha);
         if (plan.groups().size() > 1) {
           // One group's copy of the model at a time in staging, not one per group.
           ctx.unstage(groupName);
@@ -165,6 +168,7 @@ public final class CalibrateSparkAction {
       MemoryBudget budget,
       long capacity) {
     var model = ctx.model();
+    CalibrationConfig cc = model.calibration();
     long share = budget.perTaskBytes(capacity);
     FootprintProbe.Scan scan = FootprintProbe.scan(rows, decoder);
     long maxDim = scan.maxDim();
@@ -213,6 +217,10 @@ public final class CalibrateSparkAction {
               budget.describe(),
               rowsFit));
     }
-    return new MemoryPlan(groups, new BatchMemory(footprint, share, capacity, budget.describe()));
+    // calibration.batch-memory only shortens batches: groups are planned on the whole share, so
+    // a cap below one row's activations never costs another pass over the data.
+    long batchShare = cc.batchMemory() > 0 ? Math.min(share, cc.batchMemory()) : share;
+    return new MemoryPlan(
+        groups, new BatchMemory(footprint, batchShare, capacity, budget.describe()));
   }
 }

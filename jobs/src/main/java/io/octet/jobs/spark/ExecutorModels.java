@@ -198,6 +198,30 @@ public final class ExecutorModels {
   }
 
   /**
+   * Closes this JVM's sessions of a model that no task is using. For a model no later stage opens
+   * again (the augmented calibration model): its session would otherwise hold its weights until
+   * {@link #maxSessions} others push it out, beside the FP32 and INT8 sessions of validation.
+   *
+   * @param sha256 the model file's content hash
+   * @return how many sessions were closed
+   */
+  public static int closeIdle(String sha256) {
+    java.util.List<Entry> closed = new java.util.ArrayList<>();
+    synchronized (ExecutorModels.class) {
+      var it = ENTRIES.values().iterator();
+      while (it.hasNext()) {
+        Entry x = it.next();
+        if (x.key.startsWith(sha256 + "#") && x.users == 0) {
+          it.remove();
+          closed.add(x);
+        }
+      }
+    }
+    closed.forEach(Entry::closeQuietly);
+    return closed.size();
+  }
+
+  /**
    * Returns the cap in force in this JVM.
    *
    * @return the cap on open sessions

@@ -41,6 +41,25 @@ class ExecutorModelsTest {
   }
 
   @Test
+  void closingAModelsIdleSessionsSparesTheOnesTasksHold() throws Exception {
+    String sha = Hashing.sha256(Files.readAllBytes(MODEL));
+    OrtSession idle;
+    try (ExecutorModels.Lease l = lease(21)) {
+      idle = l.session();
+    }
+    try (ExecutorModels.Lease held = lease(20)) {
+      assertThat(ExecutorModels.closeIdle(sha)).isGreaterThanOrEqualTo(1);
+      try (ExecutorModels.Lease same = lease(20)) {
+        assertThat(same.session()).as("a held session stays cached").isSameAs(held.session());
+      }
+      try (ExecutorModels.Lease again = lease(21)) {
+        assertThat(again.session()).as("the idle one was closed").isNotSameAs(idle);
+      }
+    }
+    assertThat(ExecutorModels.closeIdle("no-such-model")).isZero();
+  }
+
+  @Test
   void sessionsInUseAreNeverClosedAndIdleOnesBeyondTheCapAre() throws Exception {
     int cap = ExecutorModels.maxSessions();
     List<ExecutorModels.Lease> held = new ArrayList<>();
