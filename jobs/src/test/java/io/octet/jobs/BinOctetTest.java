@@ -35,4 +35,45 @@ class BinOctetTest {
     assertThat(p.exitValue()).as(out).isEqualTo(2);
     assertThat(out).contains("OCTET_DRIVER_MEMORY='lots'").contains("6g").hasLineCount(1);
   }
+
+  /** Runs bin/octet from a copy of the repository's layout with a java that prints what it got. */
+  private String launch(java.util.Map<String, String> env) throws Exception {
+    Path tree = dir.resolve("tree" + env.hashCode());
+    Files.createDirectories(tree.resolve("bin"));
+    Files.createDirectories(tree.resolve("jobs/target"));
+    Files.copy(SparkTestBase.repoRoot().resolve("bin/octet"), tree.resolve("bin/octet"));
+    Files.writeString(tree.resolve("jobs/target/octet-jobs-0.jar"), "");
+    Files.writeString(tree.resolve("jobs/target/classpath.txt"), "none.jar");
+    Path bin = Files.createDirectories(dir.resolve("java-bin"));
+    Path java = bin.resolve("java");
+    Files.writeString(
+        java, "#!/bin/sh\necho \"args: $*\"\necho \"malloc: ${MALLOC_MMAP_THRESHOLD_-unset}\"\n");
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    ProcessBuilder pb = new ProcessBuilder("bash", tree.resolve("bin/octet").toString(), "help");
+    pb.environment().remove("JAVA_OPTS");
+    pb.environment().remove("MALLOC_MMAP_THRESHOLD_");
+    pb.environment().putAll(env);
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  @Test
+  void theLocalJvmGetsTheSerialCollectorAndAFixedMmapThresholdUnlessTheUserChoseOthers()
+      throws Exception {
+    String plain = launch(java.util.Map.of());
+    assertThat(plain).contains("-XX:+UseSerialGC").contains("malloc: 1048576");
+
+    String g1 = launch(java.util.Map.of("JAVA_OPTS", "-XX:+UseG1GC -Dx=1"));
+    assertThat(g1).contains("-XX:+UseG1GC").doesNotContain("UseSerialGC");
+
+    assertThat(launch(java.util.Map.of("MALLOC_MMAP_THRESHOLD_", "65536")))
+        .contains("malloc: 65536");
+    assertThat(launch(java.util.Map.of("MALLOC_MMAP_THRESHOLD_", "glibc")))
+        .contains("malloc: unset");
+  }
 }

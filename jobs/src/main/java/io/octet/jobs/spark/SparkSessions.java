@@ -6,6 +6,12 @@ import org.apache.spark.sql.SparkSession;
 
 /** Builds the SparkSession: the one spark-submit set up, or a local one for bin/octet. */
 public final class SparkSessions {
+  /** glibc's environment variable for its mmap threshold (ignored by other C libraries). */
+  static final String MMAP_THRESHOLD_ENV = "MALLOC_MMAP_THRESHOLD_";
+
+  /** 1 MiB: blocks this large are mapped and unmapped, not kept in malloc's arenas. */
+  static final String MMAP_THRESHOLD_BYTES = "1048576";
+
   private SparkSessions() {}
 
   /**
@@ -48,6 +54,11 @@ public final class SparkSessions {
       conf.set("spark.ui.showConsoleProgress", "true");
     }
     conf.setIfMissing("spark.app.name", appName);
+    // glibc raises its mmap threshold as large blocks are freed, after which ONNX Runtime's
+    // freed activations stay in the process (3.3 GB peak instead of 2.0 GB calibrating MiniLM
+    // locally). A fixed threshold returns every block over 1 MiB to the OS on free. Executors
+    // get it here; the local driver gets it from bin/octet; a --conf of the key wins.
+    conf.setIfMissing("spark.executorEnv." + MMAP_THRESHOLD_ENV, MMAP_THRESHOLD_BYTES);
     // Concurrent models are concurrent Spark jobs; FAIR lets a short job pass a long one.
     conf.setIfMissing("spark.scheduler.mode", "FAIR");
     extra.forEach(conf::set);
