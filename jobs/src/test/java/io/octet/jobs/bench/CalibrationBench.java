@@ -7,6 +7,7 @@ import io.octet.data.Batching;
 import io.octet.data.ElemType;
 import io.octet.data.Sample;
 import io.octet.jobs.calibrate.CalibrationTask;
+import io.octet.jobs.calibrate.FootprintProbe;
 import io.octet.jobs.calibrate.PartialStats;
 import io.octet.jobs.data.Datasets;
 import io.octet.jobs.data.RowDecoder;
@@ -14,6 +15,7 @@ import io.octet.jobs.demo.DemoData;
 import io.octet.jobs.spark.BatchMemory;
 import io.octet.jobs.spark.ExecutorModels;
 import io.octet.jobs.spark.HadoopObjectStore;
+import io.octet.memory.ActivationFootprint;
 import io.octet.onnx.OnnxModel;
 import io.octet.onnx.OnnxModelIO;
 import io.octet.quant.QuantOptions;
@@ -128,6 +130,20 @@ public final class CalibrationBench {
             new InputBinding("attention_mask", "attention_mask", ElemType.INT64, new long[] {-1}),
             new InputBinding("token_type_ids", "token_type_ids", ElemType.INT64, new long[] {-1}));
     RowDecoder decoder = RowDecoder.create("minilm", "bench", ds.schema(), b, null, null);
+    // Batches as the pipeline sizes them: calibration.batch-memory (default 64m; 0 = rows only)
+    // caps what one batch returns; -Dbench.batch-memory=0 measures batches of 32 rows.
+    long batchMemory = Long.getLong("bench.batch-memory", 64L << 20);
+    BatchMemory memory = BatchMemory.unbounded(prepared.augmented().outputFor().keySet());
+    if (batchMemory > 0) {
+      FootprintProbe.Scan scan = FootprintProbe.scan(Datasets.internalRows(ds, 2), decoder);
+      try (OrtSession probe =
+          OrtRuntime.open(
+              prepared.augmented().model(), OrtRuntime.SessionSettings.calibration(1))) {
+        ActivationFootprint footprint =
+            FootprintProbe.probe(probe, scan, decoder, prepared.augmented().outputFor(), "minilm");
+        memory = new BatchMemory(footprint, batchMemory, Long.MAX_VALUE / 4, "bench");
+      }
+    }
     CalibrationTask task =
         new CalibrationTask(
             store,
@@ -139,14 +155,15 @@ public final class CalibrationBench {
             prepared.augmented().outputFor(),
             4096,
             32,
-            BatchMemory.unbounded(prepared.augmented().outputFor().keySet()));
+            memory);
+    // Plain inference at the batch size that runs it fastest here (-Dbench.plain-batch).
     Plain plain =
         new Plain(
             store,
             fp32File.toUri().toString(),
             Hashing.sha256(Files.readAllBytes(fp32File)),
             decoder,
-            32);
+            Integer.getInteger("bench.plain-batch", 32));
     return new Setup(data, task, plain);
   }
 
