@@ -49,7 +49,7 @@ class MemoryBudgetIT {
           minilm {
             uri = "%s"
             quantization { mode = static }
-            calibration { dataset = "%s", max-rows = 200 }
+            calibration { dataset = "%s", max-rows = 200, batch-memory = 0 }
             validation { dataset = "%s" }
             id-column = id
             inputs = [

@@ -44,14 +44,23 @@ class BinOctetTest {
     Files.copy(SparkTestBase.repoRoot().resolve("bin/octet"), tree.resolve("bin/octet"));
     Files.writeString(tree.resolve("jobs/target/octet-jobs-0.jar"), "");
     Files.writeString(tree.resolve("jobs/target/classpath.txt"), "none.jar");
-    Path bin = Files.createDirectories(dir.resolve("java-bin"));
+    // Under target/, not the temp dir: some runners mount /tmp noexec.
+    Path bin =
+        Files.createDirectories(SparkTestBase.repoRoot().resolve("jobs/target/bin-octet-test"));
     Path java = bin.resolve("java");
     Files.writeString(
         java, "#!/bin/sh\necho \"args: $*\"\necho \"malloc: ${MALLOC_MMAP_THRESHOLD_-unset}\"\n");
     Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
     ProcessBuilder pb = new ProcessBuilder("bash", tree.resolve("bin/octet").toString(), "help");
-    pb.environment().remove("JAVA_OPTS");
-    pb.environment().remove("MALLOC_MMAP_THRESHOLD_");
+    pb.environment()
+        .keySet()
+        .removeIf(
+            k ->
+                k.startsWith("OCTET_")
+                    || k.startsWith("MALLOC_")
+                    || k.equals("JAVA_OPTS")
+                    || k.equals("JDK_JAVA_OPTIONS")
+                    || k.equals("JAVA_TOOL_OPTIONS"));
     pb.environment().putAll(env);
     pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
     pb.redirectErrorStream(true);
@@ -73,7 +82,11 @@ class BinOctetTest {
 
     assertThat(launch(java.util.Map.of("MALLOC_MMAP_THRESHOLD_", "65536")))
         .contains("malloc: 65536");
-    assertThat(launch(java.util.Map.of("MALLOC_MMAP_THRESHOLD_", "glibc")))
-        .contains("malloc: unset");
+    assertThat(launch(java.util.Map.of("OCTET_MALLOC", "glibc"))).contains("malloc: unset");
+    assertThat(launch(java.util.Map.of("JAVA_TOOL_OPTIONS", "-XX:+UseParallelGC")))
+        .doesNotContain("UseSerialGC");
+    assertThat(launch(java.util.Map.of("JAVA_OPTS", "-XX:+UseDynamicNumberOfGCThreads")))
+        .as("not a collector")
+        .contains("-XX:+UseSerialGC");
   }
 }

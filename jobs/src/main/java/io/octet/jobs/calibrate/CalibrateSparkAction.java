@@ -137,6 +137,9 @@ public final class CalibrateSparkAction {
         }
       }
     }
+    if (plan.groups().size() > 1) {
+      ExecutorModels.closeIdle(fullSha); // the footprint probe's session of the whole model
+    }
     if (merged.rows() == 0) {
       throw QuantErrors.badData(
           model.name(),
