@@ -44,6 +44,13 @@ class HistogramTest {
       for (float[] v : sets) {
         Histogram h = TestData.histogram(numBins, v);
         String label = h.toString();
+        // In small calls: every later call moves or keeps the window of the calls before it.
+        HistogramAccumulator small = new HistogramAccumulator(numBins);
+        for (int at = 0; at < v.length; at += 7) {
+          small.add(v, at, Math.min(7, v.length - at));
+        }
+        assertThat(small.snapshot()).as("added 7 at a time: %s", label).isEqualTo(h);
+        assertThat(small.snapshot().counts()).containsExactly(h.counts());
         assertThat(exactSpan(h.min(), h.max(), h.level()))
             .as("span at level k fits: %s", label)
             .isLessThanOrEqualTo(numBins);
@@ -95,6 +102,60 @@ class HistogramTest {
     assertThat(TestData.histogram(128, new float[] {-0.0f, 0f}))
         .as("signed zeros in either order")
         .isEqualTo(TestData.histogram(128, new float[] {0f, -0.0f}));
+  }
+
+  @Test
+  void valuesAfterTheFirstCallAreCountedAsInOneCallWhateverTheyAre() {
+    // The first call makes the window; each later value falls inside it, outside it, or is not
+    // finite, and -0.0 arrives after +0.0 and before it.
+    float[] first = {0.5f, 1.5f, 0f, 2.5f};
+    float[] later = {
+      1f,
+      -0.0f,
+      Float.NaN,
+      2f,
+      Float.POSITIVE_INFINITY,
+      0.25f,
+      -7f,
+      Float.NEGATIVE_INFINITY,
+      1e6f,
+      1.75f,
+      Float.NaN,
+      -0.0f,
+      3f,
+      1e-40f
+    };
+    float[] all = new float[first.length + later.length];
+    System.arraycopy(first, 0, all, 0, first.length);
+    System.arraycopy(later, 0, all, first.length, later.length);
+    for (int numBins : new int[] {128, 4096}) {
+      Histogram once = TestData.histogram(numBins, all);
+      for (int piece = 1; piece <= later.length; piece++) {
+        HistogramAccumulator acc = new HistogramAccumulator(numBins);
+        acc.add(first, 0, first.length);
+        for (int at = 0; at < later.length; at += piece) {
+          acc.add(later, at, Math.min(piece, later.length - at));
+        }
+        Histogram h = acc.snapshot();
+        assertThat(h).as("B=%d, pieces of %d", numBins, piece).isEqualTo(once);
+        assertThat(h.counts()).containsExactly(once.counts());
+        assertThat(Float.floatToRawIntBits(h.max())).isEqualTo(Float.floatToRawIntBits(1e6f));
+      }
+    }
+    // -0.0 inside the window of earlier positive values becomes the minimum, stored as +0.0.
+    HistogramAccumulator zero = new HistogramAccumulator(128);
+    zero.add(new float[] {1e-6f, 1f}, 0, 2);
+    zero.add(new float[] {-0.0f}, 0, 1);
+    assertThat(zero.snapshot()).isEqualTo(TestData.histogram(128, new float[] {1e-6f, 1f, -0.0f}));
+    assertThat(Float.floatToRawIntBits(zero.snapshot().min())).isZero();
+    // Every value equal and huge: the window sits against the index limit.
+    float[] equal = new float[64];
+    java.util.Arrays.fill(equal, 3e38f);
+    HistogramAccumulator acc = new HistogramAccumulator(128);
+    for (int at = 0; at < equal.length; at += 5) {
+      acc.add(equal, at, Math.min(5, equal.length - at));
+    }
+    assertThat(acc.snapshot()).isEqualTo(TestData.histogram(128, equal));
   }
 
   @Test
